@@ -1,0 +1,129 @@
+"""Talent Exchange."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from talent import config as settings_module
+    from talent.core import http, i18n, permissions, templating
+    from talent.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    settings = settings_module.load_settings(PROJECT_ROOT, config)
+    data_dir = Path(str(settings["DATA_DIR"] or app.instance_path)).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings["DATA_DIR"] = str(data_dir)
+    settings_module.resolve_secrets(settings, data_dir)
+    is_https = str(settings["BASE_URL"]).startswith("https://")
+
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings_module.database_url(settings, data_dir),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=is_https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=is_https,
+        MAX_CONTENT_LENGTH=int(settings["UPLOAD_MAX_BYTES"]) + 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="Talent Exchange API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update({k: v for k, v in config.items() if k.upper() not in settings_module.DEFAULTS})
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    import talent.models  # noqa: F401  (complete metadata before anything queries)
+
+    http.register(app)
+    templating.register(app)
+    app.before_request(permissions.enforce_declared_rules)
+    _register_features(app)
+    _register_template_globals(app)
+
+    from talent.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_features(app: Flask) -> None:
+    from talent.accounts import auth
+    from talent.accounts.views import bp as accounts_bp
+    from talent.api import register_api
+    from talent.core.views import bp as core_bp
+    from talent.reference.views import bp as reference_bp
+
+    auth.init_login(app)
+    for bp in (core_bp, accounts_bp, reference_bp):
+        app.register_blueprint(bp)
+    register_api(app)
+
+
+def _register_template_globals(app: Flask) -> None:
+    from talent.core import i18n
+    from talent.core.navigation import navigation_for
+
+    @app.context_processor
+    def inject():
+        locale = str(get_locale() or "en")
+        return {
+            "languages": i18n.LANGUAGES,
+            "current_locale": locale,
+            "html_lang": i18n.HTML_LANG.get(locale, locale),
+            "text_direction": i18n.text_direction(locale),
+            "navigation_for": navigation_for,
+        }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # Embedded default: WAL lets readers run beside the writer; foreign keys are off by default.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin), so that
+        # SAVEPOINTs and transactional DDL behave as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,36 @@
+"""The main menu. Features add their entries here; each shows only to users its rule admits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from talent.core.permissions import ADMIN, AUTHENTICATED, PUBLIC, Rule
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    rule: Rule
+    anonymous_only: bool = False
+
+
+MENU: list[NavItem] = [
+    NavItem("core.index", _l("Home"), PUBLIC),
+    NavItem("reference.my_profile", _l("My profile"), AUTHENTICATED),
+    NavItem("accounts.settings", _l("Account"), AUTHENTICATED),
+    NavItem("core.notifications", _l("Notifications"), AUTHENTICATED),
+    NavItem("reference.institutions", _l("Institutions"), AUTHENTICATED),
+    NavItem("accounts.admin_users", _l("Users"), ADMIN),
+    NavItem("core.audit_log", _l("Audit log"), ADMIN),
+]
+
+
+def navigation_for(user) -> list[NavItem]:
+    return [
+        item
+        for item in MENU
+        if item.rule.check(user) and not (item.anonymous_only and user.is_authenticated)
+    ]

@@ -1,0 +1,7 @@
+"""Institutions and person profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("reference", __name__)

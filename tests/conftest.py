@@ -1,0 +1,229 @@
+"""Shared fixtures: one app per test session, a database that rolls back after each test,
+factories, a query counter and logged-in clients for every role.
+
+Set TALENT_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run the
+same suite on PostgreSQL, in a database created for the run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from talent import create_app
+from talent.extensions import db as _db
+
+PASSWORD = "correct horse battery"
+ROLES = ("anonymous", "applicant", "institution", "reviewer", "admin")
+
+
+def _postgres_database():
+    """Create a throw-away PostgreSQL database for this run; yields its URL."""
+    base = os.environ.get("TALENT_TEST_POSTGRES_URL")
+    if not base:
+        return None, None
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"talent_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name), (admin, name)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    pg_url, pg_admin = _postgres_database()
+    overrides = {
+        "ENV": "testing",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": pg_url.render_as_string(hide_password=False) if pg_url else f"sqlite:///{data_dir}/test.sqlite3",
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://talent.test",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    app = create_app(overrides)
+    with app.app_context():
+        from talent.core.setup import initialise_database
+
+        initialise_database()
+        _db.session.commit()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    if pg_admin:
+        admin, name = pg_admin
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database inside a transaction that is rolled back after the test.
+
+    Code under test may commit: its commits end SAVEPOINTs inside the outer transaction.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app, db):
+    """Usage: `with count_queries() as counter: ...; assert counter.count <= 5`."""
+
+    class Counter:
+        count = 0
+        statements: list[str] = []
+
+    @contextmanager
+    def counting():
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                counter.count += 1
+                counter.statements.append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_institution(db):
+    from talent.reference.models import Institution, InstitutionKind, PartnerStatus
+
+    def make(**kw):
+        n = next(_sequence)
+        values = {
+            "name": f"Institute {n}",
+            "kind": InstitutionKind.UNIVERSITY,
+            "country_code": "KE",
+            "city": "Nairobi",
+            "partner_status": PartnerStatus.ACTIVE,
+        }
+        values.update(kw)
+        institution = Institution(**values)
+        db.session.add(institution)
+        db.session.flush()
+        return institution
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_institution):
+    from talent.accounts.models import User
+    from talent.core.permissions import Role
+
+    def make(*roles, email=None, institution=None, password=PASSWORD, **kw):
+        n = next(_sequence)
+        role_set = {Role(r) for r in (roles or ("applicant",))}
+        if Role.INSTITUTION in role_set and institution is None:
+            institution = make_institution()
+        user = User(
+            email=email or f"user{n}@example.org",
+            display_name=kw.pop("display_name", f"User {n}"),
+            institution_id=institution.id if institution else None,
+            **kw,
+        )
+        user.set_password(password)
+        user.set_roles(role_set)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_person(db):
+    from talent.reference.models import Person
+
+    def make(**kw):
+        values = {"name_latin": f"Person {next(_sequence)}", "nationality_code": "ET", "born_on": date(1998, 5, 1)}
+        values.update(kw)
+        passport = values.pop("passport_number", None)
+        person = Person(**values)
+        if passport:
+            person.passport_number = passport
+        db.session.add(person)
+        db.session.flush()
+        return person
+
+    return make
+
+
+def log_in(client, user) -> None:
+    """Log `user` in on `client` without going through the rate-limited form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login():
+    return log_in
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role (and `None` for anonymous), for access-matrix tests."""
+    return {
+        "anonymous": None,
+        "applicant": make_user("applicant"),
+        "institution": make_user("institution"),
+        "reviewer": make_user("reviewer"),
+        "admin": make_user("admin"),
+    }
+
+
+@pytest.fixture
+def client_as(app, db, users):
+    """`client_as("admin")` → a test client logged in as that role's user."""
+
+    def make(role: str):
+        c = app.test_client()
+        if users[role] is not None:
+            log_in(c, users[role])
+        return c
+
+    return make
