@@ -1,0 +1,1 @@
+"""Reference classifications shipped with the code (the country list is data/countries.csv)."""
