@@ -44,7 +44,7 @@ run: install
 # The whole suite on the embedded database, then again on PostgreSQL when
 # TALENT_TEST_POSTGRES_URL names a server (CI sets it; browser tests run once).
 test: install-dev
-	$(BIN)/pytest -p no:cacheprovider
+	env -u TALENT_TEST_POSTGRES_URL $(BIN)/pytest -p no:cacheprovider
 	@if [ -n "$$TALENT_TEST_POSTGRES_URL" ]; then \
 	  echo "--- the same suite on PostgreSQL ---"; \
 	  $(BIN)/pytest -p no:cacheprovider -m "not browser"; \

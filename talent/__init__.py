@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -125,5 +125,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    if connection.dialect.name != "sqlite":
+        return
+    # A deferred SQLite transaction that reads and then writes fails at once ("database is
+    # locked") when another writer committed in between; the busy timeout cannot help it.
+    # Anything that may write therefore takes the write lock up front; page views (GET) stay
+    # deferred so readers never queue behind writers.
+    reading = has_request_context() and request.method in ("GET", "HEAD")
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -32,8 +32,43 @@ def init_command():
     click.echo("Database is at the latest schema.")
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve_command(host, port, workers):
+    """Run the production web server (gunicorn); the access log goes to standard output."""
+    from talent.core.server import serve
+
+    serve(host, port, workers)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run periodic tasks and background jobs (one leader at a time; others stand by)."""
+    from flask import current_app
+
+    from talent.scheduler import SchedulerRefused, configure_logging, run_scheduler
+
+    app = current_app._get_current_object()
+    configure_logging(app)
+    try:
+        run_scheduler(app)
+    except SchedulerRefused as exc:
+        echo_error(str(exc))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(scheduler_command)
+    from talent.accounts.commands import token_group, user_group
+
+    app.cli.add_command(user_group)
+    app.cli.add_command(token_group)
     app.cli.add_command(demo_command)
 
 

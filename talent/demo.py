@@ -38,7 +38,7 @@ class DemoUser:
     name: str
     roles: tuple[Role, ...]
     institution: str | None = None
-    locale: str = "en"
+    locale: str | None = None
     timezone: str = "UTC"
     # Person profile: native-script name, nationality, birth date, gender, ISCED level
     native: str | None = None
@@ -49,8 +49,9 @@ class DemoUser:
 
 
 USERS = [
+    # locale None: the interface follows the browser until the user picks a language.
     DemoUser("admin@demo.talent", "Li Wei", (Role.ADMIN,), "Tianjin Polytechnic of Intelligent Manufacturing",
-             "zh", "Asia/Shanghai", "李伟", "CN", date(1982, 3, 14), Gender.MALE, 7),
+             None, "Asia/Shanghai", "李伟", "CN", date(1982, 3, 14), Gender.MALE, 7),
     DemoUser("staff.tianjin@demo.talent", "Zhang Min", (Role.INSTITUTION,), "Tianjin Polytechnic of Intelligent Manufacturing",
              "zh", "Asia/Shanghai", "张敏", "CN", date(1988, 9, 2), Gender.FEMALE, 7),
     DemoUser("staff.nairobi@demo.talent", "Wanjiru Kamau", (Role.INSTITUTION,), "Luban Workshop Nairobi",

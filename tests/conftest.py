@@ -54,6 +54,16 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
     }
     app = create_app(overrides)
+
+    # Tests hold one app context open around several requests (the `db` fixture), so request
+    # globals would leak from one request to the next: start each request with none.
+    def fresh_request_globals():
+        from flask import g
+
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_globals)
     with app.app_context():
         from talent.core.setup import initialise_database
 
@@ -126,6 +136,9 @@ def count_queries(app, db):
 
 _sequence = itertools.count(1)
 
+# Factories commit: inside the `db` fixture a commit only ends a SAVEPOINT, and it keeps the
+# test's set-up when a request under test fails and rolls its own work back.
+
 
 @pytest.fixture
 def make_institution(db):
@@ -143,7 +156,7 @@ def make_institution(db):
         values.update(kw)
         institution = Institution(**values)
         db.session.add(institution)
-        db.session.flush()
+        db.session.commit()
         return institution
 
     return make
@@ -168,7 +181,7 @@ def make_user(db, make_institution):
         user.set_password(password)
         user.set_roles(role_set)
         db.session.add(user)
-        db.session.flush()
+        db.session.commit()
         return user
 
     return make
@@ -186,7 +199,7 @@ def make_person(db):
         if passport:
             person.passport_number = passport
         db.session.add(person)
-        db.session.flush()
+        db.session.commit()
         return person
 
     return make

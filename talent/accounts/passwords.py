@@ -1,4 +1,5 @@
-"""Password rules (NIST SP 800-63B: length over composition, refuse the obvious ones)."""
+"""Password rules (NIST SP 800-63B: length over composition, refuse the obvious ones) and the
+signed, single-use links that let someone choose a new password."""
 
 from __future__ import annotations
 
@@ -12,10 +13,30 @@ MIN_LENGTH = 10
 
 # The most common passwords that pass the length rule; guessed first by every attacker.
 COMMON = {
-    "1234567890", "12345678910", "0123456789", "1111111111", "0000000000", "qwertyuiop",
-    "password12", "password123", "password1234", "iloveyou12", "abcdefghij", "qwerty1234",
-    "1q2w3e4r5t", "1qaz2wsx3edc", "passw0rd12", "welcome123", "administrator", "letmein123",
-    "talentexchange", "changeme123", "asdfghjkl1", "zxcvbnm123", "aaaaaaaaaa", "abc1234567",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "1111111111",
+    "0000000000",
+    "qwertyuiop",
+    "password12",
+    "password123",
+    "password1234",
+    "iloveyou12",
+    "abcdefghij",
+    "qwerty1234",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "passw0rd12",
+    "welcome123",
+    "administrator",
+    "letmein123",
+    "talentexchange",
+    "changeme123",
+    "asdfghjkl1",
+    "zxcvbnm123",
+    "aaaaaaaaaa",
+    "abc1234567",
 }
 
 

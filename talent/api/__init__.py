@@ -8,10 +8,15 @@ from talent.extensions import api, csrf
 
 
 def register_api(app: Flask) -> None:
+    from talent.api.common import ApiBlueprint, document_problems
+    from talent.api.countries import blp as countries_blp
+    from talent.api.institutions import blp as institutions_blp
     from talent.api.me import blp as me_blp
 
-    for blp in (me_blp,):
+    # Before any path refers to the error responses, so they are documented as problem+json.
+    document_problems(api.spec)
+    for blp in (me_blp, countries_blp, institutions_blp):
+        assert isinstance(blp, ApiBlueprint), f"{blp.name}: API blueprints answer errors as problem+json"
         # Token-authenticated; no browser cookie is accepted there, so CSRF does not apply.
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix="/api/v1")
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -4,26 +4,38 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from talent.core.permissions import AUTHENTICATED, access
+from talent.api.common import ApiBlueprint, api_access
+from talent.core.permissions import AUTHENTICATED
 
-blp = Blueprint("api_me", __name__, description="The user the token belongs to")
+blp = ApiBlueprint("api_me", __name__, description="The user the token belongs to")
 
 
 class MeSchema(ma.Schema):
-    id = ma.fields.Integer()
-    email = ma.fields.String()
-    display_name = ma.fields.String()
-    roles = ma.fields.List(ma.fields.String())
-    institution_id = ma.fields.Integer(allow_none=True)
-    locale = ma.fields.String(allow_none=True)
-    timezone = ma.fields.String()
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    display_name = ma.fields.String(required=True)
+    roles = ma.fields.List(
+        ma.fields.String(metadata={"enum": ["applicant", "institution", "reviewer", "admin"]}), required=True
+    )
+    institution_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The institution an institution user works for"},
+    )
+    locale = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Chosen interface language; null: not chosen"},
+    )
+    timezone = ma.fields.String(
+        required=True, metadata={"description": "IANA time zone, e.g. Africa/Nairobi"}
+    )
 
 
 @blp.route("/me")
+@api_access(AUTHENTICATED)
 @blp.response(200, MeSchema)
-@blp.doc(security=[{"bearerAuth": []}])
-@access(AUTHENTICATED)
 def me():
+    """The account the token belongs to"""
     return current_user

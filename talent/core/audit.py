@@ -85,7 +85,7 @@ def record(action: str, obj: Base, *, changes: dict | None = None, summary: str 
     if changes is None:
         changes = changes_of(obj)
     if getattr(obj, "id", None) is None:
-        db.session.flush([obj])
+        db.session.flush()
     entry = AuditEntry(
         actor_id=_actor_id(actor),
         action=action,

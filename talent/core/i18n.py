@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 # Order is the order of the language switcher. Names are written in their own language.
@@ -23,6 +23,8 @@ HTML_LANG = {"zh": "zh-Hans"}
 
 def select_locale() -> str:
     """The user's saved choice, else this browser session's choice, else Accept-Language."""
+    if not has_request_context():  # CLI and scheduler: messages and mails default to English
+        return "en"
     user = current_user if current_user else None
     if user is not None and user.is_authenticated and user.locale in LANGUAGES:
         return user.locale
@@ -33,6 +35,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return "UTC"
     user = current_user if current_user else None
     if user is not None and user.is_authenticated and is_known_timezone(user.timezone):
         return user.timezone

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from talent.core.permissions import ADMIN, AUTHENTICATED, PUBLIC, Rule
+from talent.core.permissions import ADMIN, AUTHENTICATED, PUBLIC, Role, Rule, roles
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ MENU: list[NavItem] = [
     NavItem("accounts.settings", _l("Account"), AUTHENTICATED),
     NavItem("core.notifications", _l("Notifications"), AUTHENTICATED),
     NavItem("reference.institutions", _l("Institutions"), AUTHENTICATED),
+    NavItem("reference.persons", _l("People"), roles(Role.ADMIN, Role.INSTITUTION)),
     NavItem("accounts.admin_users", _l("Users"), ADMIN),
     NavItem("core.audit_log", _l("Audit log"), ADMIN),
 ]

@@ -38,7 +38,7 @@ class Page:
 
 def page_number() -> int:
     raw = request.args.get("page", "1")
-    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() else 1
+    return min(max(int(raw), 1), MAX_PAGE) if raw.isascii() and raw.isdigit() else 1
 
 
 def paginate(stmt: Select, *, per_page: int, number: int | None = None, args: dict | None = None) -> Page:

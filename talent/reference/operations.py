@@ -1,16 +1,32 @@
-"""Reference data use cases."""
+"""Reference data use cases: the country list, partner institutions and person profiles.
+
+Each validates, changes, audits and flushes; the request (or the command) commits.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pycountry
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from talent.core import audit
+from talent.core.errors import ValidationFailed
 from talent.extensions import db
-from talent.reference.models import Country
+from talent.reference.data.isced import ISCED_FIELDS, ISCED_LEVELS
+from talent.reference.models import Country, Gender, Institution, InstitutionKind, PartnerStatus, Person
 
 COUNTRIES_CSV = Path(__file__).parent / "data" / "countries.csv"
+EARLIEST_BIRTH = date(1900, 1, 1)
+PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{5,20}")
+# Bidirectional overrides and isolates can make a name display as something it is not.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _read_countries() -> list[dict]:
@@ -38,14 +54,281 @@ def load_countries() -> int:
     for values in _read_countries():
         country = existing.get(values["code"])
         if country is None:
-            country = Country(**values)
-            db.session.add(country)
+            db.session.add(Country(**values))
             changed += 1
-            continue
-        if any(getattr(country, key) != value for key, value in values.items()):
+        elif any(getattr(country, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(country, key, value)
             changed += 1
     db.session.flush()
     return changed
 
+
+# --- shared checks -------------------------------------------------------------------------
+
+
+def clean_text(value, field: str, *, max_length: int, required: bool = False) -> str | None:
+    """Trimmed text without control characters, or None when empty and optional."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if required:
+            raise ValidationFailed(_("This field is required."), field=field)
+        return None
+    if len(text) > max_length:
+        raise ValidationFailed(_("At most %(n)s characters.", n=max_length), field=field)
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS for ch in text):
+        raise ValidationFailed(_("Control characters are not allowed."), field=field)
+    return text
+
+
+def _changes(obj) -> dict:
+    """The audit diff without fields a new record merely leaves empty."""
+    return {
+        name: change
+        for name, change in audit.changes_of(obj).items()
+        if change[0] != change[1] or change[0] == audit.REDACTED
+    }
+
+
+def _country_code(value, field: str, *, required: bool) -> str | None:
+    code = (value or "").strip().upper()
+    if not code:
+        if required:
+            raise ValidationFailed(_("Choose a country."), field=field)
+        return None
+    if db.session.get(Country, code) is None:
+        raise ValidationFailed(_("Unknown country."), field=field)
+    return code
+
+
+def _enum(enum_cls, value, field: str):
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise ValidationFailed(_("Not a valid choice."), field=field) from None
+
+
+# --- institutions --------------------------------------------------------------------------
+
+
+def _website(value) -> str | None:
+    url = clean_text(value, "website", max_length=255)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in url:
+        raise ValidationFailed(_("Give a web address starting with http:// or https://."), field="website")
+    return url
+
+
+def _institution_values(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if key == "name":
+            out[key] = clean_text(value, key, max_length=200, required=True)
+        elif key == "name_native":
+            out[key] = clean_text(value, key, max_length=200)
+        elif key == "kind":
+            out[key] = _enum(InstitutionKind, value, key)
+        elif key == "country_code":
+            out[key] = _country_code(value, key, required=True)
+        elif key == "city":
+            out[key] = clean_text(value, key, max_length=120) or ""
+        elif key == "website":
+            out[key] = _website(value)
+        elif key == "partner_status":
+            out[key] = _enum(PartnerStatus, value, key)
+        else:
+            raise ValidationFailed(_("Unknown field."), field=key)
+    return out
+
+
+def create_institution(
+    *,
+    name: str,
+    kind: InstitutionKind | str,
+    country_code: str,
+    city: str = "",
+    name_native: str | None = None,
+    website: str | None = None,
+    partner_status: PartnerStatus | str = PartnerStatus.PROSPECTIVE,
+    actor=None,
+) -> Institution:
+    values = _institution_values(
+        {
+            "name": name,
+            "name_native": name_native,
+            "kind": kind,
+            "country_code": country_code,
+            "city": city,
+            "website": website,
+            "partner_status": partner_status,
+        }
+    )
+    institution = Institution(**values)
+    db.session.add(institution)
+    diff = _changes(institution)
+    db.session.flush()
+    audit.record("institution.created", institution, changes=diff, summary=institution.name, actor=actor)
+    db.session.flush()
+    return institution
+
+
+def update_institution(institution: Institution, *, actor=None, **changes) -> Institution:
+    """Change some of an institution's facts; values not given stay as they are."""
+    values = _institution_values(changes)
+    for key, value in values.items():
+        setattr(institution, key, value)
+    diff = _changes(institution)
+    if diff:
+        audit.record("institution.updated", institution, changes=diff, summary=institution.name, actor=actor)
+    db.session.flush()
+    return institution
+
+
+# --- person profiles -----------------------------------------------------------------------
+
+
+def _languages(value) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ",".join(value)
+    codes: list[str] = []
+    for raw in (value or "").replace(";", ",").split(","):
+        code = raw.strip().lower()
+        if not code:
+            continue
+        if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+            raise ValidationFailed(
+                _(
+                    "“%(code)s” is not an ISO 639-1 language code (two letters, e.g. en, zh, ar).",
+                    code=raw.strip(),
+                ),
+                field="languages",
+            )
+        if code not in codes:
+            codes.append(code)
+    return ",".join(codes)
+
+
+def _latin_name(value) -> str:
+    name = clean_text(value, "name_latin", max_length=200, required=True)
+    # Letters with accents are fine (they are Latin); other scripts belong in name_native.
+    if any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in name):
+        raise ValidationFailed(
+            _(
+                "Write this name in Latin letters, as in your passport; your own script goes in the next field."
+            ),
+            field="name_latin",
+        )
+    return name
+
+
+def _passport(value) -> str | None:
+    number = re.sub(r"[\s-]", "", value or "").upper()
+    if not number:
+        return None
+    if not PASSPORT_PATTERN.fullmatch(number):
+        raise ValidationFailed(
+            _("A passport number has 5 to 20 letters (A–Z) and digits."), field="passport_number"
+        )
+    return number
+
+
+def _optional_int(value, field: str, allowed) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Not a valid choice."), field=field) from None
+    if number not in allowed:
+        raise ValidationFailed(_("Not a valid choice."), field=field)
+    return number
+
+
+def _profile_values(values: dict, *, today: date) -> dict:
+    out: dict = {}
+    for key, value in values.items():
+        if key == "name_latin":
+            out[key] = _latin_name(value)
+        elif key == "name_native":
+            out[key] = clean_text(value, key, max_length=200)
+        elif key == "born_on":
+            if value is not None and not (EARLIEST_BIRTH < value < today):
+                raise ValidationFailed(_("Give a date of birth in the past, after 1900."), field=key)
+            out[key] = value
+        elif key == "gender":
+            out[key] = _enum(Gender, value, key) if value else None
+        elif key == "nationality_code":
+            out[key] = _country_code(value, key, required=False)
+        elif key == "passport_number":
+            out[key] = _passport(value)
+        elif key == "passport_expires_on":
+            out[key] = value
+        elif key == "isced_level":
+            out[key] = _optional_int(value, key, ISCED_LEVELS)
+        elif key == "field_code":
+            if value and value not in ISCED_FIELDS:
+                raise ValidationFailed(_("Not a valid choice."), field=key)
+            out[key] = value or None
+        elif key == "languages":
+            out[key] = _languages(value)
+        elif key == "affiliation_id":
+            out[key] = _affiliation(value)
+        else:
+            raise ValidationFailed(_("Unknown field."), field=key)
+    return out
+
+
+def _affiliation(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        ident = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Unknown institution."), field="affiliation_id") from None
+    if db.session.get(Institution, ident) is None:
+        raise ValidationFailed(_("Unknown institution."), field="affiliation_id")
+    return ident
+
+
+def profile_of(user) -> Person | None:
+    return db.session.execute(select(Person).where(Person.user_id == user.id)).scalar_one_or_none()
+
+
+def save_profile(user, *, actor=None, today: date | None = None, **values) -> Person:
+    """Create or update `user`'s own person record.
+
+    An empty passport number keeps the number on file: it is never shown back in full to its
+    owner, so the form cannot be pre-filled with it.
+    """
+    today = today or date.today()
+    cleaned = _profile_values(values, today=today)
+    person = profile_of(user)
+    if person is None and "name_latin" not in cleaned:
+        raise ValidationFailed(_("This field is required."), field="name_latin")
+    born_on = cleaned.get("born_on", person.born_on if person else None)
+    expires_on = cleaned.get("passport_expires_on", person.passport_expires_on if person else None)
+    if born_on and expires_on and expires_on <= born_on:
+        raise ValidationFailed(
+            _("The passport expiry date must come after the date of birth."), field="passport_expires_on"
+        )
+
+    is_new = person is None
+    if is_new:
+        person = Person(user_id=user.id, email=user.email, name_latin=cleaned["name_latin"])
+        db.session.add(person)
+    passport = cleaned.pop("passport_number", None)
+    for key, value in cleaned.items():
+        setattr(person, key, value)
+    # Fernet tokens differ on each encryption: re-encrypting the same number would look like a change.
+    if passport is not None and passport != person.passport_number:
+        person.passport_number = passport
+
+    diff = _changes(person)
+    db.session.flush()
+    if diff:
+        action = "person.created" if is_new else "person.updated"
+        audit.record(action, person, changes=diff, summary=person.name_latin, actor=actor or user)
+        db.session.flush()
+    return person

@@ -1,0 +1,55 @@
+"""`talent serve`: the production web server (gunicorn), started from Python with the app factory."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_WORKERS = 2
+# Threads per worker: a slow client on a poor link then holds one thread, not a whole worker.
+THREADS_PER_WORKER = 4
+
+
+def bind_address(host: str, port: int) -> str:
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def server_options(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = DEFAULT_WORKERS
+) -> dict:
+    return {
+        "bind": bind_address(host, port),
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS_PER_WORKER,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "talent",
+        # The scheduler is its own process (`talent scheduler`); workers only answer requests.
+        "preload_app": False,
+    }
+
+
+class TalentServer(BaseApplication):
+    """Each worker builds its own app with `create_app()` after the fork: no connection, thread
+    or file handle is shared between workers."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from talent import create_app
+
+        return create_app()
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = DEFAULT_WORKERS) -> None:
+    TalentServer(server_options(host, port, workers)).run()
