@@ -26,7 +26,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d talent/translations 2>/dev/null || $(BIN)/pybabel compile -q -d talent/translations
+	$(BIN)/pybabel -q compile -d talent/translations
 
 # Re-extract visible strings after changing templates or code, then translate the new entries.
 translations-update: $(VENV)/.installed

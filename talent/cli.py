@@ -77,8 +77,6 @@ def echo_error(message: str) -> None:
     sys.exit(1)
 
 
-
-
 @click.command("demo")
 @click.option("--first-run", is_flag=True, help="Load only into an empty database (used by `make run`).")
 @with_appcontext
@@ -92,7 +90,9 @@ def demo_command(first_run: bool):
     else:
         created = demo.load_demo()
         db.session.commit()
-        click.echo(f"Demo data ready ({created['institutions']} institutions, {created['users']} users added).")
+        click.echo(
+            f"Demo data ready ({created['institutions']} institutions, {created['users']} users added)."
+        )
     click.echo("Demo logins (e-mail / password / roles):")
     for email, password, roles in demo.demo_logins():
         click.echo(f"  {email:32} {password}   {roles}")

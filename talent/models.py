@@ -5,4 +5,14 @@ from talent.core.audit import AuditEntry
 from talent.core.models import Job, Notification
 from talent.reference.models import Country, Institution, Person
 
-__all__ = ["ApiToken", "AuditEntry", "Country", "Institution", "Job", "Notification", "Person", "User", "UserRole"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Country",
+    "Institution",
+    "Job",
+    "Notification",
+    "Person",
+    "User",
+    "UserRole",
+]

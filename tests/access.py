@@ -6,8 +6,8 @@ Every feature's `tests/<feature>/test_access.py` declares `MATRIX`, a list of `C
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 ROLES = ("anonymous", "applicant", "institution", "reviewer", "admin")
 

@@ -45,7 +45,9 @@ def app(tmp_path_factory):
     overrides = {
         "ENV": "testing",
         "DATA_DIR": str(data_dir),
-        "DATABASE_URL": pg_url.render_as_string(hide_password=False) if pg_url else f"sqlite:///{data_dir}/test.sqlite3",
+        "DATABASE_URL": pg_url.render_as_string(hide_password=False)
+        if pg_url
+        else f"sqlite:///{data_dir}/test.sqlite3",
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://talent.test",
         "TESTING": True,
@@ -192,7 +194,11 @@ def make_person(db):
     from talent.reference.models import Person
 
     def make(**kw):
-        values = {"name_latin": f"Person {next(_sequence)}", "nationality_code": "ET", "born_on": date(1998, 5, 1)}
+        values = {
+            "name_latin": f"Person {next(_sequence)}",
+            "nationality_code": "ET",
+            "born_on": date(1998, 5, 1),
+        }
         values.update(kw)
         passport = values.pop("passport_number", None)
         person = Person(**values)

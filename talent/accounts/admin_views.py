@@ -11,6 +11,7 @@ from talent.accounts.forms import ROLE_LABELS, AdminUserCreateForm, AdminUserEdi
 from talent.accounts.models import User
 from talent.core.errors import ValidationFailed
 from talent.core.permissions import ADMIN, Role, access, get_or_404
+from talent.core.queries import history_for
 
 
 @bp.get("/admin/users")
@@ -79,4 +80,6 @@ def admin_user_edit(user_id: int):
         else:
             flash(_("The account is saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
-    return render_template("accounts/admin_user_edit.html", form=form, user=user), form_status(form)
+    return render_template(
+        "accounts/admin_user_edit.html", form=form, user=user, entries=history_for(user)
+    ), form_status(form)

@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from talent.accounts.models import ApiToken, User, active_token_query
+from talent.accounts.models import User, active_token_query
 from talent.core.db import utcnow
 from talent.extensions import db, login_manager
 
@@ -56,4 +56,6 @@ def init_login(app: Flask) -> None:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.execute(select(User).where(User.email == User.normalise_email(email))).scalar_one_or_none()
+    return db.session.execute(
+        select(User).where(User.email == User.normalise_email(email))
+    ).scalar_one_or_none()

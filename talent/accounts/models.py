@@ -138,5 +138,3 @@ class ApiToken(Base):
 
 def active_token_query(token: str):
     return select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None))
-
-

@@ -143,6 +143,8 @@ def change_password():
     return render_template("accounts/password_change.html", form=form), form_status(form)
 
 
+# Registration, password change and reset requests share the login limit: each can be used to
+# probe which addresses have accounts or to guess a password.
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @access(PUBLIC)
 @limiter.limit(login_limit, methods=["POST"])

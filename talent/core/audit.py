@@ -79,7 +79,9 @@ def _actor_id(actor) -> int | None:
         return None
 
 
-def record(action: str, obj: Base, *, changes: dict | None = None, summary: str = "", actor=None) -> AuditEntry:
+def record(
+    action: str, obj: Base, *, changes: dict | None = None, summary: str = "", actor=None
+) -> AuditEntry:
     """Write one audit entry for `obj`. Call it before flushing the change so that
     `changes_of` still sees the pending values, or pass `changes` explicitly."""
     if changes is None:

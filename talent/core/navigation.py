@@ -31,7 +31,5 @@ MENU: list[NavItem] = [
 
 def navigation_for(user) -> list[NavItem]:
     return [
-        item
-        for item in MENU
-        if item.rule.check(user) and not (item.anonymous_only and user.is_authenticated)
+        item for item in MENU if item.rule.check(user) and not (item.anonymous_only and user.is_authenticated)
     ]

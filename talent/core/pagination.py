@@ -44,7 +44,9 @@ def page_number() -> int:
 def paginate(stmt: Select, *, per_page: int, number: int | None = None, args: dict | None = None) -> Page:
     """Offset pages for screens (page numbers a person can follow); statement must be ordered."""
     number = number or page_number()
-    rows = db.session.execute(stmt.limit(per_page + 1).offset((number - 1) * per_page)).scalars().unique().all()
+    rows = (
+        db.session.execute(stmt.limit(per_page + 1).offset((number - 1) * per_page)).scalars().unique().all()
+    )
     return Page(items=list(rows[:per_page]), number=number, has_next=len(rows) > per_page, args=args or {})
 
 

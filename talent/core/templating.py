@@ -27,6 +27,8 @@ def field_attrs(field, hint=None, autocomplete=None, type=None) -> dict[str, str
 def register(app: Flask) -> None:
     app.jinja_env.globals["field_attrs"] = field_attrs
     # Times are stored in UTC and shown in the user's zone and locale (Flask-Babel's selectors).
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""

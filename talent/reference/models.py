@@ -74,9 +74,7 @@ class Person(Base):
 
     __tablename__ = "persons"
     __audit_redact__ = {"passport_number_encrypted"}
-    __table_args__ = (
-        CheckConstraint("isced_level BETWEEN 0 AND 8", name="isced_level_range"),
-    )
+    __table_args__ = (CheckConstraint("isced_level BETWEEN 0 AND 8", name="isced_level_range"),)
 
     id: Mapped[intpk]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
@@ -111,7 +109,9 @@ class Person(Base):
         try:
             return self._fernet().decrypt(self.passport_number_encrypted).decode()
         except InvalidToken:
-            current_app.logger.error("passport number of person %s cannot be decrypted with this key", self.id)
+            current_app.logger.error(
+                "passport number of person %s cannot be decrypted with this key", self.id
+            )
             return None
 
     @passport_number.setter

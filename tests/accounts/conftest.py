@@ -8,29 +8,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
 
 from talent import create_app
 from talent.extensions import db as _db
 from talent.extensions import limiter
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_state(app):
-    """Forget the previous request's user and locale before each request.
-
-    The `db` fixture keeps one app context open for the whole test and test requests reuse it,
-    so `g` — where Flask-Login caches the user and Flask-Babel the locale and time zone — would
-    carry one request's answers into the next.
-    """
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -13,8 +13,14 @@ from talent import create_app
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
 ]
 
 
@@ -29,8 +35,12 @@ def live_server(tmp_path_factory):
     """The app on a free loopback port, with its own database (committed data, like a real server)."""
     data_dir = tmp_path_factory.mktemp("live")
     app = create_app(
-        {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir}/live.sqlite3",
-         "SECRET_KEY": "browser-tests", "RATELIMIT_ENABLED": False}
+        {
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir}/live.sqlite3",
+            "SECRET_KEY": "browser-tests",
+            "RATELIMIT_ENABLED": False,
+        }
     )
     with app.app_context():
         from talent import demo

@@ -41,8 +41,8 @@ def test_public_pages_have_no_serious_violations(axe_context, live_server, local
 def test_logged_in_pages_have_no_serious_violations(axe_context, live_server):
     page = axe_context.new_page()
     page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill("admin@demo.talent")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.locator("#email").fill("admin@demo.talent")
+    page.locator("#password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     problems = {}
     for path in ADMIN_PAGES:

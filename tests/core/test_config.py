@@ -43,8 +43,13 @@ def test_production_without_secret_key_fails_fast_with_a_clear_message(tmp_path,
 def test_production_needs_a_valid_encryption_key(tmp_path):
     with pytest.raises(ConfigError, match="ENCRYPTION_KEY"):
         create_app(
-            {"ENV": "production", "DATA_DIR": str(tmp_path), "DATABASE_URL": "sqlite://",
-             "SECRET_KEY": "x" * 40, "ENCRYPTION_KEY": "not-a-fernet-key"}
+            {
+                "ENV": "production",
+                "DATA_DIR": str(tmp_path),
+                "DATABASE_URL": "sqlite://",
+                "SECRET_KEY": "x" * 40,
+                "ENCRYPTION_KEY": "not-a-fernet-key",
+            }
         )
 
 

@@ -9,9 +9,7 @@ from talent.extensions import db
 
 def test_models_and_migrations_do_not_drift(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], (
         "models and migrations differ; run `talent db migrate -m '...'` and review the new migration:\n"

@@ -32,7 +32,9 @@ def test_every_registered_route_is_in_an_access_matrix(app):
 
 def test_every_route_declares_an_access_rule(app):
     with app.test_request_context():
-        undeclared = [e for _, _, e in _registered_routes(app) if e not in LIBRARY_ENDPOINTS and rule_for(e) is None]
+        undeclared = [
+            e for _, _, e in _registered_routes(app) if e not in LIBRARY_ENDPOINTS and rule_for(e) is None
+        ]
     assert not undeclared, f"endpoints without @access: {undeclared}"
 
 
@@ -42,7 +44,9 @@ def test_a_route_without_a_rule_is_refused(app):
 
     from talent import create_app
 
-    probe_app: Flask = create_app({**{k: app.config[k] for k in ("DATA_DIR", "DATABASE_URL", "SECRET_KEY")}, "TESTING": True})
+    probe_app: Flask = create_app(
+        {**{k: app.config[k] for k in ("DATA_DIR", "DATABASE_URL", "SECRET_KEY")}, "TESTING": True}
+    )
     ran = []
 
     @probe_app.get("/forgotten")

@@ -16,8 +16,21 @@ TRANSLATED = [code for code in LANGUAGES if code != "en"]
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-         "--no-location", "-o", str(pot), str(ROOT)]
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(pot),
+            str(ROOT),
+        ]
     )
     with pot.open("rb") as fh:
         return read_po(fh)
@@ -35,10 +48,7 @@ def test_catalog_translates_every_visible_string(extracted, locale):
             continue
         translated = catalog.get(message.id)
         strings = translated.string if translated else None
-        if isinstance(strings, tuple):
-            ok = all(strings)
-        else:
-            ok = bool(strings)
+        ok = all(strings) if isinstance(strings, tuple) else bool(strings)
         if not ok or (translated and translated.fuzzy):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {missing[:5]}"
@@ -60,6 +70,10 @@ def test_placeholders_survive_translation(locale):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         wanted = set(pattern.findall(ids[0]))
         for s in strings:
-            if s and set(pattern.findall(s)) != wanted and not (len(ids) > 1 and wanted - {"%(num)d"} == set(pattern.findall(s)) - {"%(num)d"}):
+            if (
+                s
+                and set(pattern.findall(s)) != wanted
+                and not (len(ids) > 1 and wanted - {"%(num)d"} == set(pattern.findall(s)) - {"%(num)d"})
+            ):
                 broken.append(ids[0])
     assert not broken, f"{locale}: placeholders differ in {broken[:5]}"
