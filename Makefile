@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint install install-dev translations translations-update clean
+.PHONY: run test lint install install-dev translations translations-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed translations
+	@scripts/system-packages.sh
 install-dev: $(VENV)/.installed-dev translations
+	@scripts/system-packages.sh --dev
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d talent/translations

@@ -51,10 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         WTF_CSRF_TIME_LIMIT=None,
-        JSON_SORT_KEYS=False,
     )
     if config:
         app.config.update({k: v for k, v in config.items() if k.upper() not in settings_module.DEFAULTS})
+    app.json.sort_keys = False  # keep documented field order in JSON answers
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
@@ -86,12 +86,15 @@ def _register_features(app: Flask) -> None:
     from talent.accounts import auth
     from talent.accounts.views import bp as accounts_bp
     from talent.api import register_api
+    from talent.certificates.views import bp as certificates_bp
     from talent.core.views import bp as core_bp
     from talent.reference.views import bp as reference_bp
+    from talent.workshops.views import bp as workshops_bp
 
     auth.init_login(app)
-    for bp in (core_bp, accounts_bp, reference_bp):
+    for bp in (core_bp, accounts_bp, reference_bp, workshops_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(certificates_bp)
     register_api(app)
 
 

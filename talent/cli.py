@@ -70,6 +70,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(token_group)
     app.cli.add_command(demo_command)
+    from talent.certificates.key_commands import keys_group
+
+    app.cli.add_command(keys_group)
 
 
 def echo_error(message: str) -> None:
@@ -91,7 +94,8 @@ def demo_command(first_run: bool):
         created = demo.load_demo()
         db.session.commit()
         click.echo(
-            f"Demo data ready ({created['institutions']} institutions, {created['users']} users added)."
+            f"Demo data ready ({created['institutions']} institutions, {created['users']} users, "
+            f"{created['cohorts']} workshop cohorts added)."
         )
     click.echo("Demo logins (e-mail / password / roles):")
     for email, password, roles in demo.demo_logins():

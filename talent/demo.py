@@ -251,7 +251,7 @@ def is_empty() -> bool:
 
 def load_demo() -> dict[str, int]:
     """Create what is missing of the demo world; returns how many things were created."""
-    created = {"institutions": 0, "users": 0}
+    created = {"institutions": 0, "users": 0, "cohorts": 0}
     by_name = {i.name: i for i in db.session.scalars(select(Institution))}
     for name, native, kind, country, city, website in INSTITUTIONS:
         if name in by_name:
@@ -291,6 +291,9 @@ def load_demo() -> dict[str, int]:
         )
         created["users"] += 1
     db.session.flush()
+    from talent.workshops.demo import load_workshop_demo
+
+    created["cohorts"] = load_workshop_demo(actor=find_user_by_email("admin@demo.talent"))
     return created
 
 

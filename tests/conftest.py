@@ -14,14 +14,20 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
+import talent.accounts.models as _accounts_models
 from talent import create_app
 from talent.extensions import db as _db
 
 PASSWORD = "correct horse battery"
+
+# Production hashes with argon2's recommended cost (~0.1–0.3 s a password on this machine, by
+# design); tests make hundreds of users, so they hash with the same algorithm at minimal cost.
+_accounts_models._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 ROLES = ("anonymous", "applicant", "institution", "reviewer", "admin")
 
 

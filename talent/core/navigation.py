@@ -19,6 +19,7 @@ class NavItem:
 
 MENU: list[NavItem] = [
     NavItem("core.index", _l("Home"), PUBLIC),
+    NavItem("workshops.catalogue", _l("Courses"), PUBLIC),
     NavItem("reference.my_profile", _l("My profile"), AUTHENTICATED),
     NavItem("accounts.settings", _l("Account"), AUTHENTICATED),
     NavItem("core.notifications", _l("Notifications"), AUTHENTICATED),
@@ -26,6 +27,11 @@ MENU: list[NavItem] = [
     NavItem("reference.persons", _l("People"), roles(Role.ADMIN, Role.INSTITUTION)),
     NavItem("accounts.admin_users", _l("Users"), ADMIN),
     NavItem("core.audit_log", _l("Audit log"), ADMIN),
+    NavItem("workshops.my_courses", _l("My courses"), AUTHENTICATED),
+    NavItem("workshops.dashboard", _l("My institution"), roles(Role.ADMIN, Role.INSTITUTION)),
+    NavItem("certificates.verify", _l("Verify a certificate"), PUBLIC),
+    NavItem("certificates.my_certificates", _l("My certificates"), AUTHENTICATED),
+    NavItem("certificates.admin_certificates", _l("Certificates"), ADMIN),
 ]
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pycountry
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from talent.core import audit
 from talent.core.errors import ValidationFailed
@@ -331,4 +331,50 @@ def save_profile(user, *, actor=None, today: date | None = None, **values) -> Pe
         action = "person.created" if is_new else "person.updated"
         audit.record(action, person, changes=diff, summary=person.name_latin, actor=actor or user)
         db.session.flush()
+    return person
+
+
+def find_person_by_email(email: str) -> Person | None:
+    """The person an e-mail address names: their own account's profile first, else a record staff made."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return db.session.execute(
+        select(Person).where(func.lower(Person.email) == email).order_by(Person.user_id.is_(None), Person.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _email(value) -> str | None:
+    email = (value or "").strip().lower() or None
+    if email is not None and ("@" not in email or len(email) > 254 or any(ch.isspace() for ch in email)):
+        raise ValidationFailed(_("Not a valid e-mail address."), field="email")
+    return email
+
+
+def validate_person_values(*, today: date | None = None, **values) -> dict:
+    """The checks `create_person` makes, for callers that check many rows before creating anyone
+    (uploads, API batches). Only the fields given are checked; returns them cleaned, or raises
+    ValidationFailed naming the first field in error."""
+    has_email = "email" in values
+    email = values.pop("email", None)
+    cleaned = _profile_values(values, today=today or date.today())
+    if has_email:
+        cleaned["email"] = _email(email)
+    return cleaned
+
+
+def create_person(*, name_latin, email=None, actor=None, today: date | None = None, **values) -> Person:
+    """A person record made by staff (enrolment by form, upload or API), not tied to an account.
+
+    When the person later registers with the same e-mail address, their account can claim it.
+    """
+    cleaned = validate_person_values(name_latin=name_latin, email=email, today=today, **values)
+    passport = cleaned.pop("passport_number", None)
+    person = Person(**cleaned)
+    if passport:
+        person.passport_number = passport
+    db.session.add(person)
+    diff = _changes(person)
+    db.session.flush()
+    audit.record("person.created", person, changes=diff, summary=person.name_latin, actor=actor)
     return person

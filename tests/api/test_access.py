@@ -1,4 +1,6 @@
 from tests.access import Case, check_matrix
+from tests.api.test_certificates_api import CERTIFICATE_API_MATRIX
+from tests.api.test_workshops_access import WORKSHOP_API_MATRIX
 
 SIGNED_IN = {"anonymous": 401, "applicant": 200, "institution": 200, "reviewer": 200, "admin": 200}
 ADMIN_ONLY = {"anonymous": 401, "applicant": 403, "institution": 403, "reviewer": 403}
@@ -31,3 +33,7 @@ def test_a_browser_session_opens_no_api_route(client_as, make_institution):
         Case(case.method, case.rule, {}, url=case.url, default=401, json=case.json) for case in MATRIX
     ]
     check_matrix(cookie_only, client_as, ctx)
+
+
+MATRIX += WORKSHOP_API_MATRIX
+MATRIX += CERTIFICATE_API_MATRIX

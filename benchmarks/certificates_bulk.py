@@ -1,0 +1,268 @@
+"""Bulk certificate issuance: 1,000 certificates with names in seven scripts, optimised vs naive.
+
+Builds a throw-away database (SQLite in a temporary folder; PostgreSQL too when
+TALENT_BENCH_POSTGRES_URL is set, in a database created for the run and dropped after it) with a
+closed cohort of 1,000 completed trainees whose names are in Latin, Chinese, Arabic, Ethiopic,
+Devanagari, Thai and Cyrillic script, then issues their certificates two ways in the same run:
+
+- optimised: the bulk-issuance job as the scheduler runs it (`run_pending_jobs`): the job
+  prepares each certificate (snapshot, signature, layout, QR code) while worker processes, each
+  keeping one font configuration and the parsed stylesheets, draw the PDFs; one commit per
+  certificate;
+- naive (the baseline): the same issuance for a sample of another cohort, each PDF drawn by a
+  fresh WeasyPrint set-up (new font configuration, stylesheets parsed again), one process.
+
+Both include the database work, signing and storing. Prints certificates per second for both
+and their ratio, CPU seconds per certificate (parent and workers: what throughput an idle
+machine would reach), PDF sizes (median, max; goal ≤ 150 KB), peak memory, and the load average
+(others' work on a shared machine slows both paths alike). Goal: ≥ 25 certificates/s.
+
+    .venv/bin/python benchmarks/certificates_bulk.py [--count 1000] [--naive 100] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from talent import create_app  # noqa: E402
+from talent.extensions import db  # noqa: E402
+
+# (family, given) pairs per script; names are combined so that no two trainees share one.
+NAMES = {
+    "latin": (["Okafor", "Mensah", "Silva", "Nguyen", "Haddad"], ["Amina", "Kwame", "João", "Linh", "Sara"]),
+    "chinese": (["王", "李", "张", "刘", "陈"], ["伟", "芳", "娜", "敏", "静"]),
+    "arabic": (["الحسن", "عبد الله", "المصري", "الخطيب", "حداد"], ["أحمد", "فاطمة", "يوسف", "مريم", "علي"]),
+    "ethiopic": (["በቀለ", "ተስፋዬ", "ገብሩ", "አለሙ", "ታደሰ"], ["አበበ", "ሄለን", "ዳዊት", "ሰላም", "ዮናስ"]),
+    "devanagari": (["शर्मा", "वर्मा", "गुप्ता", "सिंह", "पटेल"], ["रवि", "प्रिया", "अर्जुन", "सीता", "विक्रम"]),
+    "thai": (["ศรีสุข", "วงศ์ไทย", "แก้วมณี", "สุขใจ", "ทองดี"], ["สมชาย", "สุดา", "ประเสริฐ", "มาลี", "วิชัย"]),
+    "cyrillic": (
+        ["Петров", "Иванова", "Нурланов", "Сидоров", "Ким"],
+        ["Ольга", "Айдар", "Дина", "Тимур", "Жанна"],
+    ),
+}
+
+
+def mixed_names(count: int) -> list[tuple[str, str]]:
+    """(Latin name, native name) pairs cycling through the scripts."""
+    out = []
+    scripts = itertools.cycle(NAMES.items())
+    for n in range(count):
+        script, (families, givens) = next(scripts)
+        native = (
+            f"{families[n % 5]}{givens[(n // 5) % 5]}"
+            if script == "chinese"
+            else f"{givens[(n // 5) % 5]} {families[n % 5]}"
+        )
+        out.append((f"Trainee {n:04d} {script.upper()}", native))
+    return out
+
+
+@contextmanager
+def database(postgres: bool):
+    if not postgres:
+        folder = tempfile.mkdtemp(prefix="talent-bench-")
+        yield folder, f"sqlite:///{folder}/bench.sqlite3"
+        return
+    base = make_url(
+        os.environ["TALENT_BENCH_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    name = f"talent_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            tempfile.mkdtemp(prefix="talent-bench-"),
+            base.set(database=name).render_as_string(hide_password=False),
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def closed_cohort(names, *, course_code: str):
+    from talent.core.db import utcnow
+    from talent.reference.models import Institution, InstitutionKind, Person
+    from talent.workshops.models import Cohort, CohortStatus, Course, Enrolment, EnrolmentStatus
+
+    host = Institution(
+        name="Dakar Luban Workshop",
+        name_native="Atelier Luban de Dakar",
+        kind=InstitutionKind.WORKSHOP_SITE,
+        country_code="SN",
+    )
+    partner = Institution(
+        name="Tianjin Vocational Institute",
+        name_native="天津职业技术学院",
+        kind=InstitutionKind.VOCATIONAL_COLLEGE,
+        country_code="CN",
+    )
+    course = Course(
+        code=course_code,
+        title="Industrial robotics: operation and maintenance",
+        titles={"zh": "工业机器人操作与维护", "fr": "Robotique industrielle : exploitation et maintenance"},
+        theory_hours=40,
+        practice_hours=120,
+        competencies=[
+            "Operate a six-axis robot safely",
+            "Program pick-and-place tasks",
+            "Diagnose common faults",
+            "Plan preventive maintenance",
+        ],
+    )
+    db.session.add_all([host, partner, course])
+    db.session.flush()
+    today = date.today()
+    cohort = Cohort(
+        course_id=course.id,
+        host_institution_id=host.id,
+        partner_institution_id=partner.id,
+        starts_on=today - timedelta(days=70),
+        ends_on=today - timedelta(days=7),
+        language="fr",
+        capacity=len(names),
+        enrolment_opens_on=today - timedelta(days=100),
+        enrolment_closes_on=today - timedelta(days=71),
+        status=CohortStatus.CLOSED,
+        closed_at=utcnow(),
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    persons = [Person(name_latin=latin, name_native=native, nationality_code="ET") for latin, native in names]
+    db.session.add_all(persons)
+    db.session.flush()
+    outcome = {"completed": True, "attendance_pct": "93.0", "weighted_score": "82.5", "reasons": []}
+    db.session.add_all(
+        Enrolment(cohort_id=cohort.id, person_id=p.id, status=EnrolmentStatus.COMPLETED, outcome=outcome)
+        for p in persons
+    )
+    db.session.commit()
+    return cohort
+
+
+def cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def optimised(cohort) -> tuple[float, float]:
+    from talent.certificates import issuance
+    from talent.core.jobs import run_pending_jobs
+    from talent.core.models import Job
+
+    job = issuance.start_bulk_issuance(cohort, actor=None)
+    db.session.commit()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    run_pending_jobs()
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    job = db.session.get(Job, job.id)
+    assert job.status == "done" and not job.errors, (job.status, job.errors[:3])
+    return elapsed, cpu
+
+
+def naive(cohort) -> tuple[float, float, int]:
+    from talent.certificates import issuance, rendering
+    from talent.reference.models import Person
+    from talent.workshops.models import Enrolment
+
+    enrolments = db.session.execute(select(Enrolment).where(Enrolment.cohort_id == cohort.id)).scalars().all()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    for enrolment in enrolments:
+        cert = issuance.new_course_certificate(enrolment, cohort, db.session.get(Person, enrolment.person_id))
+        # A fresh WeasyPrint set-up per certificate: font configuration, stylesheets, images.
+        pdf = rendering.Renderer().draw(issuance.prepare_pdf(cert))
+        issuance.record_issued(cert, pdf)
+        db.session.commit()
+    return time.perf_counter() - started, cpu_seconds() - cpu, len(enrolments)
+
+
+def run(label: str, postgres: bool, count: int, sample: int) -> None:
+    from talent.certificates import storage
+    from talent.certificates.models import Certificate
+    from talent.core.setup import initialise_database
+
+    with database(postgres) as (data_dir, url):
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "DATA_DIR": data_dir,
+                "SECRET_KEY": "bench",
+                "BASE_URL": "https://talent.example",
+            }
+        )
+        with app.app_context():
+            initialise_database()
+            db.session.commit()
+            bulk = closed_cohort(mixed_names(count), course_code="BENCH-1")
+            baseline = closed_cohort(mixed_names(sample), course_code="BENCH-2")
+            load_before = os.getloadavg()
+            fast_s, fast_cpu = optimised(bulk)
+            slow_s, slow_cpu, slow_n = naive(baseline)
+            load_after = os.getloadavg()
+            certs = (
+                db.session.execute(select(Certificate).where(Certificate.cohort_id == bulk.id))
+                .scalars()
+                .all()
+            )
+            sizes = sorted(c.pdf_bytes for c in certs)
+            on_disk = sum(1 for _ in storage.pdf_folder().glob("*.pdf"))
+        fast_rate, slow_rate = count / fast_s, slow_n / slow_s
+        print(f"--- {label} ---")
+        print(
+            f"optimised (bulk job, {WORKERS} workers): {count} certificates in {fast_s:.1f} s = {fast_rate:.1f}/s; CPU {1000 * fast_cpu / count:.0f} ms per certificate"
+        )
+        print(
+            f"naive (fresh WeasyPrint each, 1 process): {slow_n} certificates in {slow_s:.1f} s = {slow_rate:.1f}/s; CPU {1000 * slow_cpu / slow_n:.0f} ms per certificate"
+        )
+        print(
+            f"ratio optimised / naive: {fast_rate / slow_rate:.1f}x (CPU per certificate: {slow_cpu / slow_n / (fast_cpu / count):.1f}x less)"
+        )
+        cores = os.cpu_count() or 1
+        print(f"CPU-bound ceiling on this machine ({cores} cores, idle): {cores * count / fast_cpu:.1f}/s")
+        print(
+            f"PDF size: median {statistics.median(sizes) / 1024:.0f} KB, max {sizes[-1] / 1024:.0f} KB (goal ≤ 150 KB); {len(certs)} issued, {on_disk} PDFs stored"
+        )
+        print(f"load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f}")
+
+
+WORKERS = 2
+
+
+def main() -> None:
+    global WORKERS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--naive", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    from talent.certificates import tasks
+
+    WORKERS = tasks.WORKERS = args.workers
+    tasks.AHEAD = 4 * max(args.workers, 1)
+    run("SQLite", False, args.count, args.naive)
+    if os.environ.get("TALENT_BENCH_POSTGRES_URL"):
+        run("PostgreSQL", True, args.count, args.naive)
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: job process {peak_self:.0f} MB, largest drawing worker {peak_child:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
