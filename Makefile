@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in parallel processes, each with its own database (and, on PostgreSQL, its own
+# throw-away database).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint install install-dev translations translations-update clean
 
@@ -46,10 +49,10 @@ run: install
 # The whole suite on the embedded database, then again on PostgreSQL when
 # TALENT_TEST_POSTGRES_URL names a server (CI sets it; browser tests run once).
 test: install-dev
-	env -u TALENT_TEST_POSTGRES_URL $(BIN)/pytest -p no:cacheprovider
+	env -u TALENT_TEST_POSTGRES_URL $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS)
 	@if [ -n "$$TALENT_TEST_POSTGRES_URL" ]; then \
 	  echo "--- the same suite on PostgreSQL ---"; \
-	  $(BIN)/pytest -p no:cacheprovider -m "not browser"; \
+	  $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) -m "not browser"; \
 	fi
 
 lint: install-dev

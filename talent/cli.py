@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 
@@ -95,8 +95,11 @@ def demo_command(first_run: bool):
         db.session.commit()
         click.echo(
             f"Demo data ready ({created['institutions']} institutions, {created['users']} users, "
-            f"{created['cohorts']} workshop cohorts added)."
+            f"{created['cohorts']} workshop cohorts, {created['certificates']} certificates added)."
         )
     click.echo("Demo logins (e-mail / password / roles):")
     for email, password, roles in demo.demo_logins():
         click.echo(f"  {email:32} {password}   {roles}")
+    for serial, holder, status in demo.demo_certificates():
+        base = current_app.config["BASE_URL"].rstrip("/")
+        click.echo(f"Certificate to verify: {base}/verify/{serial}   ({holder}, {status})")

@@ -251,7 +251,7 @@ def is_empty() -> bool:
 
 def load_demo() -> dict[str, int]:
     """Create what is missing of the demo world; returns how many things were created."""
-    created = {"institutions": 0, "users": 0, "cohorts": 0}
+    created = {"institutions": 0, "users": 0, "cohorts": 0, "certificates": 0}
     by_name = {i.name: i for i in db.session.scalars(select(Institution))}
     for name, native, kind, country, city, website in INSTITUTIONS:
         if name in by_name:
@@ -291,11 +291,27 @@ def load_demo() -> dict[str, int]:
         )
         created["users"] += 1
     db.session.flush()
+    from talent.certificates.demo import load_certificate_demo
     from talent.workshops.demo import load_workshop_demo
 
-    created["cohorts"] = load_workshop_demo(actor=find_user_by_email("admin@demo.talent"))
+    admin = find_user_by_email("admin@demo.talent")
+    created["cohorts"] = load_workshop_demo(actor=admin)
+    created["certificates"] = load_certificate_demo(actor=admin)
     return created
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
     return [(u.email, DEMO_PASSWORD, ", ".join(r.value for r in u.roles)) for u in USERS]
+
+
+def demo_certificates() -> list[tuple[str, str, str]]:
+    """A few certificates a newcomer can verify: (formatted serial, holder, status)."""
+    from talent.certificates.models import Certificate
+    from talent.certificates.serials import format_serial
+
+    rows = db.session.execute(
+        select(Certificate.serial, Certificate.holder_name, Certificate.status)
+        .order_by(Certificate.id)
+        .limit(8)
+    ).all()
+    return [(format_serial(serial), holder, status.value) for serial, holder, status in rows]

@@ -76,7 +76,7 @@ def _frequent_first(font: TTFont) -> list[str]:
 
 
 def _reorder(font: TTFont, order: list[str]) -> None:
-    for tag in font.keys():
+    for tag in sorted(font.keys()):
         font[tag]  # decompile every table while glyph names still resolve to the old numbers
     top = font["CFF "].cff.topDictIndex[0]
     old = font.getGlyphOrder()

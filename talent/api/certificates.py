@@ -142,7 +142,8 @@ class JobCreatedSchema(ma.Schema):
 
 @blp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error):
-    return problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Content Too Large", too_large_message())
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    return problem(status, status.phrase, too_large_message())
 
 
 def _certificate(serial: str) -> Certificate:
@@ -176,7 +177,10 @@ def get_certificate(serial: str):
         abort(HTTPStatus.NOT_FOUND, message=_("No certificate has this code."))
     certificate_id, body = found
     verification.record_verification(certificate_id, day)
-    return jsonify(body)
+    response = jsonify(body)
+    # Public facts: a verifier's web page on another site may read them (no credentials involved).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @blp.route("/certificates/verify", methods=["POST"])
@@ -199,7 +203,10 @@ def verify_pdf(files):
             return upload_too_large(None)
         message = _("This file is not a PDF. Send the certificate's PDF file.")
         return problem(
-            HTTPStatus.UNPROCESSABLE_ENTITY, "Unprocessable Content", message, errors={"file": [message]}
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            HTTPStatus.UNPROCESSABLE_ENTITY.phrase,
+            message,
+            errors={"file": [message]},
         )
     cert = verification.find_by_sha256(digest)
     if cert is None:

@@ -21,7 +21,7 @@ from talent.certificates.models import Certificate, CertificateKind, Certificate
 from talent.certificates.serials import format_serial, new_serial
 from talent.core import audit
 from talent.core.db import utcnow
-from talent.core.errors import ValidationFailed
+from talent.core.errors import IllegalTransition, ValidationFailed
 from talent.core.notifications import notify, path_for, recipient_locale
 from talent.extensions import db
 from talent.reference.models import Institution, Person
@@ -62,15 +62,21 @@ def _institution(inst: Institution) -> dict:
     return {"name": inst.name, "name_native": inst.name_native, "country": inst.country_code}
 
 
+def check_closed(cohort: Cohort) -> None:
+    if cohort.status == CohortStatus.CANCELLED:
+        raise ValidationFailed(_("This cohort was cancelled: it gives no certificates."))
+    if cohort.status != CohortStatus.CLOSED:
+        raise ValidationFailed(
+            _("The cohort is not closed yet: certificates are issued once its results are final.")
+        )
+
+
 def check_certifiable(enrolment: Enrolment, cohort: Cohort) -> None:
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise ValidationFailed(
             _("This trainee did not complete the course: only completed trainees get a certificate.")
         )
-    if cohort.status != CohortStatus.CLOSED:
-        raise ValidationFailed(
-            _("The cohort is not closed yet: certificates are issued once its results are final.")
-        )
+    check_closed(cohort)
 
 
 def new_course_certificate(
@@ -128,7 +134,8 @@ def render_pdf(cert: Certificate, supersedes: str | None = None) -> bytes:
             cert, qr_url=signing.verify_url(cert.serial, cert.token), supersedes=supersedes
         )
     except rendering.RenderingFailed as exc:
-        raise ValidationFailed(failure_message(exc), field="name") from exc
+        field = "name" if exc.reason == "unprintable" else None
+        raise ValidationFailed(failure_message(exc), field=field) from exc
 
 
 def failure_message(exc: rendering.RenderingFailed) -> str:
@@ -208,10 +215,7 @@ def start_bulk_issuance(cohort: Cohort, *, actor):
     """Queue the job that issues every missing certificate of `cohort`; an unfinished one is reused."""
     from talent.certificates import tasks  # registers the job kind
 
-    if cohort.status != CohortStatus.CLOSED:
-        raise ValidationFailed(
-            _("The cohort is not closed yet: certificates are issued once its results are final.")
-        )
+    check_closed(cohort)
     return tasks.enqueue_bulk_issue(cohort, actor)
 
 
@@ -234,9 +238,9 @@ def _corrected_names(cert: Certificate, corrections: dict) -> tuple[str, str | N
 
 def reissue(cert: Certificate, *, actor, corrections: dict) -> Certificate:
     """A new certificate with the corrected names that replaces `cert` (which becomes superseded)."""
-    name, native = _corrected_names(cert, corrections or {})
     if cert.status != CertificateStatus.VALID:
-        cert.supersede()  # raises the state machine's message
+        raise IllegalTransition(_("Only a valid certificate can be re-issued."))
+    name, native = _corrected_names(cert, corrections or {})
     new = Certificate(
         serial=new_serial(),
         kind=cert.kind,

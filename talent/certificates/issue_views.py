@@ -12,7 +12,6 @@ from talent.certificates.blueprint import bp, me
 from talent.certificates.models import Certificate, CertificateKind, CertificateStatus
 from talent.certificates.serials import format_serial
 from talent.core.errors import DomainError
-from talent.core.models import Job, JobStatus
 from talent.core.pagination import Page, page_number
 from talent.core.permissions import ADMIN, Role, access, get_or_404, roles
 from talent.extensions import db
@@ -60,20 +59,13 @@ def _counts(cohort: Cohort) -> dict[str, int]:
     return {"completed": completed, "certified": certified, "missing": completed - certified}
 
 
-def _running_job(cohort: Cohort) -> Job | None:
-    unfinished = db.session.execute(
-        select(Job).where(Job.kind == tasks.BULK_ISSUE, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-    ).scalars()
-    return next((job for job in unfinished if job.params.get("cohort_id") == cohort.id), None)
-
-
 def _page(cohort: Cohort, status: int = 200):
     return render_template(
         "certificates/issue_cohort.html",
         cohort=cohort,
         counts=_counts(cohort),
         page=_completed_page(cohort, current_app.config["PAGE_SIZE"]),
-        job=_running_job(cohort),
+        job=tasks.unfinished_job(cohort),
     ), status
 
 

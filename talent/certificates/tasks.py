@@ -8,6 +8,7 @@ is claimed again, starts over from that selection, so nobody gets a second certi
 
 from __future__ import annotations
 
+import os
 from collections import deque
 
 from flask_babel import gettext as _
@@ -27,22 +28,32 @@ from talent.scheduler import scheduled
 from talent.workshops.models import Cohort, Enrolment, EnrolmentStatus
 
 BULK_ISSUE = "certificates.bulk_issue"
-# Drawing processes per bulk job; below SMALL_BATCH certificates, starting them costs more
-# than it saves and the job draws in its own process.
-WORKERS = 2
+# Rendering processes per bulk job: one per core (a certificate costs ~0.15 s of CPU), at most
+# MAX_WORKERS. Below SMALL_BATCH certificates, starting them costs more than it saves and the
+# job renders in its own process.
+MAX_WORKERS = 8
 SMALL_BATCH = 6
-# Certificates handed to the workers ahead of the one being recorded, so neither side waits.
-AHEAD = 4 * WORKERS
+# Certificates handed to each worker ahead of the one being recorded, so neither side waits.
+AHEAD_PER_WORKER = 4
+
+
+def worker_count(certificates: int) -> int:
+    return 0 if certificates < SMALL_BATCH else min(MAX_WORKERS, os.cpu_count() or 1)
+
+
+def unfinished_job(cohort: Cohort) -> Job | None:
+    """The bulk issuance of `cohort` that is queued or running, if any."""
+    unfinished = db.session.execute(
+        select(Job).where(Job.kind == BULK_ISSUE, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+    ).scalars()
+    return next((job for job in unfinished if job.params.get("cohort_id") == cohort.id), None)
 
 
 def enqueue_bulk_issue(cohort: Cohort, actor) -> Job:
     """The job issuing `cohort`'s certificates: an unfinished one for the cohort, or a new one."""
-    unfinished = db.session.execute(
-        select(Job).where(Job.kind == BULK_ISSUE, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-    ).scalars()
-    for job in unfinished:
-        if job.params.get("cohort_id") == cohort.id:
-            return job
+    job = unfinished_job(cohort)
+    if job is not None:
+        return job
     job = enqueue(BULK_ISSUE, {"cohort_id": cohort.id}, user=actor)
     audit.record(
         "certificates.bulk_issue",
@@ -55,10 +66,14 @@ def enqueue_bulk_issue(cohort: Cohort, actor) -> Job:
 
 
 def _missing(cohort_id: int) -> list[Enrolment]:
-    """Completed enrolments of the cohort without a live course certificate ("not done yet")."""
+    """Completed enrolments of the cohort without a live course certificate ("not done yet").
+
+    A revoked certificate counts as done: re-running the job must not undo a revocation (an
+    administrator who wants a new one issues it from the cohort's certificates page).
+    """
     live = select(Certificate.enrolment_id).where(
         Certificate.kind == CertificateKind.COURSE_COMPLETION,
-        Certificate.status == CertificateStatus.VALID,
+        Certificate.status.in_([CertificateStatus.VALID, CertificateStatus.REVOKED]),
         Certificate.enrolment_id.is_not(None),
     )
     return list(
@@ -109,11 +124,13 @@ def bulk_issue(job: Job, ctx) -> dict:
         done += 1
         ctx.progress(done)
 
-    with rendering.BatchRenderer(workers=WORKERS if len(todo) >= SMALL_BATCH else 0) as batch:
+    workers = worker_count(len(todo))
+    ahead = AHEAD_PER_WORKER * max(workers, 1)
+    with rendering.BatchRenderer(workers=workers) as batch:
 
         def fill() -> None:
-            """Take the snapshot and sign it, for up to AHEAD certificates the workers render."""
-            while len(queue) < AHEAD and (entry := next(pending, None)) is not None:
+            """Take the snapshot and sign it, for up to `ahead` certificates the workers render."""
+            while len(queue) < ahead and (entry := next(pending, None)) is not None:
                 enrolment_id, person_id, name = entry
                 item = _item(enrolment_id, name)
                 try:

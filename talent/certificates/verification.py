@@ -208,28 +208,32 @@ def _counts() -> _CheckCounts:
     return counts
 
 
-def _upsert(certificate_id: int, day: date, number: int):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(CertificateVerification).values(
-        certificate_id=certificate_id, verified_on=day, count=number
-    )
+def _upsert():
+    table = CertificateVerification.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table)
     return stmt.on_conflict_do_update(
-        index_elements=[CertificateVerification.certificate_id, CertificateVerification.verified_on],
-        set_={"count": CertificateVerification.count + stmt.excluded["count"]},
+        index_elements=[table.c.certificate_id, table.c.verified_on],
+        set_={"count": table.c.count + stmt.excluded["count"]},
     )
 
 
 def _write(batch: Counter[tuple[int, date]]) -> None:
-    for (certificate_id, day), number in sorted(batch.items()):
-        db.session.execute(_upsert(certificate_id, day, number))
+    # One statement for the whole batch (executemany), in a stable order so that two processes
+    # writing at once lock the rows in the same order.
+    rows = [
+        {"certificate_id": certificate_id, "verified_on": day, "count": number}
+        for (certificate_id, day), number in sorted(batch.items())
+    ]
+    db.session.execute(_upsert(), rows)
 
 
 def record_verification(cert: Certificate | int, today: date) -> None:
     """Count one check of `cert` (or a certificate id) on `today`.
 
-    Counts gather in memory and are written every FLUSH_SECONDS at most, as one upsert per
-    certificate and day that adds them up — atomic whatever other processes write at the same time.
+    Counts gather in memory and are written every FLUSH_SECONDS at most, by upserts that add them
+    to each day's count — atomic whatever other processes write at the same time — in the
+    caller's transaction (views count only answers they are about to send).
     Call it last in a request, once the answer is ready: on SQLite a transaction that has read
     may not write once another connection has written since (its snapshot is stale, and waiting
     cannot help); that transaction only read, so it is ended and the counts written in a fresh

@@ -222,4 +222,6 @@ def verify_certificate(serial: str):
 def jwks():
     response = jsonify(signing.jwks())
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    # Public keys: a verifier's web page on another site may fetch them (no credentials involved).
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

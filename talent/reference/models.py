@@ -78,6 +78,7 @@ class Person(Base):
 
     id: Mapped[intpk]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    # Stored lower-case (every writer normalises it), so look-ups use the plain index.
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     name_latin: Mapped[str] = mapped_column(String(200), index=True)  # as in the passport
     name_native: Mapped[str | None] = mapped_column(String(200))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pycountry
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from talent.core import audit
 from talent.core.errors import ValidationFailed
@@ -340,7 +340,7 @@ def find_person_by_email(email: str) -> Person | None:
     if not email:
         return None
     return db.session.execute(
-        select(Person).where(func.lower(Person.email) == email).order_by(Person.user_id.is_(None), Person.id).limit(1)
+        select(Person).where(Person.email == email).order_by(Person.user_id.is_(None), Person.id).limit(1)
     ).scalar_one_or_none()
 
 

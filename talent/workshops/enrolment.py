@@ -60,7 +60,7 @@ def seats_taken(cohort: Cohort) -> int:
     )
 
 
-def _next_waitlist_position(cohort: Cohort) -> int:
+def next_waitlist_position(cohort: Cohort) -> int:
     last = db.session.scalar(
         select(func.max(Enrolment.waitlist_position)).where(
             Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.WAITLISTED
@@ -74,7 +74,7 @@ def _place(enrolment: Enrolment, cohort: Cohort) -> None:
     if seats_taken(cohort) < cohort.capacity:
         enrolment.enrol()
     else:
-        enrolment.waitlist(_next_waitlist_position(cohort))
+        enrolment.waitlist(next_waitlist_position(cohort))
     db.session.flush()
 
 
@@ -84,7 +84,7 @@ def _existing(cohort: Cohort, person: Person) -> Enrolment | None:
     ).scalar_one_or_none()
 
 
-def _check_open(cohort: Cohort, *, today: date, self_service: bool) -> None:
+def check_open(cohort: Cohort, *, today: date, self_service: bool) -> None:
     if cohort.status != CohortStatus.OPEN:
         raise ValidationFailed(
             _("This cohort is closed; nobody can be enrolled any more."), field="cohort_id"
@@ -129,7 +129,7 @@ def request_to_join(cohort: Cohort, person: Person, *, actor=None, today: date |
 
 def _join(cohort, person, *, source, actor, today, approve) -> EnrolResult:
     cohort = lock_cohort(cohort.id)
-    _check_open(cohort, today=today, self_service=source == EnrolmentSource.SELF)
+    check_open(cohort, today=today, self_service=source == EnrolmentSource.SELF)
     enrolment = _existing(cohort, person)
     if enrolment is not None and enrolment.status != EnrolmentStatus.WITHDRAWN:
         if approve and enrolment.status == EnrolmentStatus.PENDING:
@@ -166,7 +166,7 @@ def approve_request(enrolment: Enrolment, *, actor=None, today: date | None = No
     """Staff accept a pending request: a seat if one is free, else the waitlist."""
     cohort = lock_cohort(enrolment.cohort_id)
     db.session.refresh(enrolment)
-    _check_open(cohort, today=today or date.today(), self_service=False)
+    check_open(cohort, today=today or date.today(), self_service=False)
     before = enrolment.status.value
     if enrolment.status != EnrolmentStatus.PENDING:
         raise ValidationFailed(_("Only pending requests can be approved."), field="status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from talent.core.pagination import Page, paginate
@@ -46,7 +46,7 @@ def _pickable(user, search: str) -> ColumnElement[bool]:
     condition = _known_to(user)
     email = _exact_email(search)
     if email is not None:
-        condition = or_(condition, func.lower(Person.email) == email)
+        condition = or_(condition, Person.email == email)
     return condition
 
 
@@ -63,7 +63,7 @@ def pickable_persons_page(
     condition = and_(_known_to(user), matches)
     email = _exact_email(search)
     if email is not None:
-        condition = or_(condition, func.lower(Person.email) == email)
+        condition = or_(condition, Person.email == email)
     stmt = select(Person).where(condition).order_by(Person.name_latin, Person.id)
     return paginate(stmt, per_page=per_page, number=number, args=args)
 

@@ -17,14 +17,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from talent.core.errors import DomainError, ValidationFailed
 from talent.extensions import db
 from talent.reference.models import Country, Person
 from talent.reference.operations import create_person, validate_person_values
-from talent.workshops.enrolment import _check_open, _next_waitlist_position, enrol, lock_cohort, seats_taken
+from talent.workshops.enrolment import check_open, enrol, lock_cohort, next_waitlist_position, seats_taken
 from talent.workshops.import_files import Row, Table, cell_text, read_table
 from talent.workshops.models import Cohort, Enrolment, EnrolmentSource, EnrolmentStatus
 
@@ -180,7 +180,7 @@ def _people_by_email(emails: set[str]) -> dict[str, Person]:
         return {}
     people = db.session.scalars(
         select(Person)
-        .where(func.lower(Person.email).in_(sorted(emails)))
+        .where(Person.email.in_(sorted(emails)))
         .order_by(Person.user_id.is_(None), Person.id)
         .options(lazyload(Person.nationality), lazyload(Person.affiliation))
     )
@@ -220,10 +220,10 @@ def _load_countries() -> list[Country]:
 def plan_enrolments(cohort: Cohort, table: Table, *, today: date | None = None) -> Plan:
     """What importing `table` into `cohort` would do, row by row. Writes nothing."""
     today = today or date.today()
-    _check_open(cohort, today=today, self_service=False)
+    check_open(cohort, today=today, self_service=False)
     countries = _load_countries()
     free = max(cohort.capacity - seats_taken(cohort), 0)
-    next_position = _next_waitlist_position(cohort)
+    next_position = next_waitlist_position(cohort)
     plan = Plan(rows=[], ignored=table.ignored, format=table.format)
     for chunk in _checked_chunks(table, today):
         people, enrolments = _lookups(chunk, cohort)
@@ -275,7 +275,7 @@ def apply_enrolments(
     (a background job commits there and reports progress).
     """
     today = today or date.today()
-    _check_open(cohort, today=today, self_service=False)
+    check_open(cohort, today=today, self_service=False)
     cohort_id = cohort.id
     countries = _load_countries()
     applied = Applied()

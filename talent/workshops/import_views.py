@@ -24,7 +24,7 @@ from talent.workshops import import_enrolments as enrolment_lists
 from talent.workshops import import_scores as score_lists
 from talent.workshops import imports
 from talent.workshops.blueprint import bp
-from talent.workshops.enrolment import _check_open
+from talent.workshops.enrolment import check_open
 from talent.workshops.import_enrolments import Applied, Outcome
 from talent.workshops.import_files import write_csv, write_xlsx
 from talent.workshops.import_scores import ScoreOutcome
@@ -100,7 +100,7 @@ def _refusal(what: str, cohort: Cohort) -> str | None:
     if what == "scores":
         return _("This cohort is closed; its scores are final.") if cohort.is_closed else None
     try:
-        _check_open(cohort, today=date.today(), self_service=False)
+        check_open(cohort, today=date.today(), self_service=False)
     except ValidationFailed as error:
         return error.message
     return None

@@ -137,6 +137,7 @@ def test_anyone_verifies_a_code_without_a_token(client, db):
     cert = create_certificate()
     response = client.get(f"/api/v1/certificates/{format_serial(cert.serial).lower()}")
     assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
     body = response.get_json()
     assert body["serial"] == cert.serial and body["status"] == "valid"
     assert body["token"] == cert.token and body["sha256"] == cert.sha256

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -233,15 +235,15 @@ def test_bulk_issuance_reports_failures_and_issues_the_rest(db, closed_cohort, m
     assert sorted(c.holder_name for c in issued) == ["Amina Njoroge", "Olga Petrova"]
     assert all(hashlib.sha256(stored_pdf(c).read_bytes()).hexdigest() == c.sha256 for c in issued)
 
+    issuance.revoke(issued[0], reason="Issued in error", actor=None)  # a re-run must not undo it
     again = issuance.start_bulk_issuance(cohort, actor=staff)
     db.session.commit()
     run_pending_jobs()
     db.session.refresh(again)
     assert again.id != job.id and again.status == JobStatus.DONE and again.result["issued"] == 0
-    assert (
-        db.session.execute(select(Certificate).where(Certificate.cohort_id == cohort.id)).scalars().all()
-        == issued
-    )
+    assert [e["item"] for e in again.errors] == [error["item"]]  # only the unprintable name again
+    now = db.session.execute(select(Certificate.serial).where(Certificate.cohort_id == cohort.id)).scalars()
+    assert sorted(now) == sorted(c.serial for c in issued)
 
 
 def test_bulk_issuance_draws_in_worker_processes(db, closed_cohort, make_user):
@@ -273,3 +275,16 @@ def test_a_resumed_job_finishes_what_a_killed_run_left_in_staging(db, closed_coh
     assert storage.recover_staged("job-424242") == {"moved": 1, "deleted": 1}
     assert hashlib.sha256(final.read_bytes()).hexdigest() == committed.sha256
     assert not area.exists()
+
+
+def test_the_periodic_clean_up_takes_only_areas_idle_for_an_hour(db):
+    root = storage.pdf_folder() / storage.STAGING_FOLDER
+    idle, busy = root / "pid-1", root / "pid-2"
+    for area in (idle, busy):
+        area.mkdir(parents=True, exist_ok=True)
+        (area / "1111111111111111.pdf").write_bytes(b"%PDF- never committed")
+    an_hour_ago = time.time() - storage.STALE_STAGING_SECONDS - 60
+    os.utime(idle, (an_hour_ago, an_hour_ago))
+    tasks.recover_staged_pdfs()
+    assert not idle.exists() and (busy / "1111111111111111.pdf").exists()
+    storage.recover_staged("pid-2")

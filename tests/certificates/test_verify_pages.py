@@ -257,6 +257,7 @@ def test_jwks_is_public_and_cacheable(client, db):
     cert = create_certificate()
     response = client.get("/.well-known/jwks.json")
     assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.mimetype == "application/json"
     (key,) = response.get_json()["keys"]
     assert key["kid"] == cert.key_id and key["kty"] == "OKP" and key["crv"] == "Ed25519"
