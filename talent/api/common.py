@@ -116,16 +116,21 @@ def api_access(rule: Rule, *, object_checks: bool = False):
     return decorator
 
 
-def json_body(blp: Blueprint, schema, **kwargs):
-    """`@blp.arguments(schema)` for a JSON body, refusing other content types with 415 first."""
+def json_body(blp: Blueprint, schema, *, optional: bool = False, **kwargs):
+    """`@blp.arguments(schema)` for a JSON body, refusing other content types with 415 first.
+
+    With `optional`, the body may be left out altogether (an empty request is not refused)."""
     instance = schema() if isinstance(schema, type) else schema
+    if optional:
+        kwargs.setdefault("required", False)
 
     def decorator(view):
         parsed = blp.arguments(instance, location="json", **kwargs)(view)
 
         @functools.wraps(parsed)
         def wrapper(*args, **kw):
-            if not request.is_json:
+            has_body = bool(request.get_data(cache=True)) or not optional
+            if has_body and not request.is_json:
                 abort(
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     message=_(

@@ -10,11 +10,10 @@ all or nothing, and one bad item does not hold back the others.
 
 from __future__ import annotations
 
-import functools
 from http import HTTPStatus
 
 import marshmallow as ma
-from flask import g, jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -184,33 +183,6 @@ class AssessmentSchema(InputSchema):
     )
 
 
-def _optional_json_body(schema):
-    """Like `json_body`, for a body that may be left out altogether."""
-    instance = schema()
-
-    def decorator(view):
-        parsed = blp.arguments(instance, location="json", required=False)(view)
-
-        @functools.wraps(parsed)
-        def wrapper(*args, **kw):
-            if request.get_data(cache=True) and not request.is_json:
-                abort(
-                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                    message=_(
-                        "Send the request body as JSON, with the header Content-Type: application/json."
-                    ),
-                )
-            g.api_body_schema = instance
-            return parsed(*args, **kw)
-
-        wrapper._apidoc.setdefault("arguments", {}).setdefault("responses", {}).update(
-            {400: "BAD_REQUEST", 415: "UNSUPPORTED_MEDIA_TYPE"}
-        )
-        return wrapper
-
-    return decorator
-
-
 # --- enrolling -----------------------------------------------------------------------------
 
 
@@ -355,7 +327,7 @@ def _enrolment_or_404(enrolment_id: int, permission: str) -> Enrolment:
 
 @blp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
 @api_access(AUTHENTICATED, object_checks=True)
-@_optional_json_body(WithdrawSchema)
+@json_body(blp, WithdrawSchema, optional=True)
 @blp.response(200, EnrolmentSchema)
 @blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
 def withdraw_enrolment(body, enrolment_id: int):
