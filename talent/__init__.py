@@ -30,11 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
     settings["DATA_DIR"] = str(data_dir)
     settings_module.resolve_secrets(settings, data_dir)
     is_https = str(settings["BASE_URL"]).startswith("https://")
+    database_uri = settings_module.database_url(settings, data_dir)
 
     app.config.update(settings)
     app.config.update(
-        SQLALCHEMY_DATABASE_URI=settings_module.database_url(settings, data_dir),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        # A server connection may have been dropped while idle in the pool; an embedded file cannot.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_uri.startswith("sqlite")},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=is_https,
