@@ -31,17 +31,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from talent import create_app  # noqa: E402
+from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db  # noqa: E402
 
 # (family, given) pairs per script; names are combined so that no two trainees share one.
@@ -88,21 +87,8 @@ def database(postgres: bool):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
 def _postgres_database():
-    base = make_url(
-        os.environ["TALENT_BENCH_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    )
-    name = f"talent_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_postgres_database(os.environ["TALENT_BENCH_POSTGRES_URL"], "talent_bench")
 
 
 def closed_cohort(names, *, course_code: str):

@@ -35,12 +35,10 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from talent import create_app  # noqa: E402
+from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db  # noqa: E402
 
 HEADER = ("name_latin", "name_native", "email", "nationality", "date_of_birth")
@@ -91,19 +89,8 @@ def database(kind: str, folder: Path):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    base = make_url(
-        os.environ["TALENT_BENCH_POSTGRES_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    )
-    name = f"talent_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(os.environ["TALENT_BENCH_POSTGRES_URL"], "talent_bench") as url:
+        yield url
 
 
 def fresh_app(url: str, folder: Path, rows: int):

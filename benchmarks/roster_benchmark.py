@@ -25,18 +25,17 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from talent import create_app  # noqa: E402
+from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db  # noqa: E402
 
 COHORTS = 500
@@ -328,22 +327,8 @@ def main() -> None:
         run("SQLite", f"sqlite:///{folder}/bench.sqlite3", args.requests, args.index)
     base = os.environ.get("TALENT_BENCH_POSTGRES_URL")
     if base:
-        url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-        name = f"talent_bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run(
-                "PostgreSQL",
-                url.set(database=name).render_as_string(hide_password=False),
-                args.requests,
-                args.index,
-            )
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres_database(base, "talent_bench") as url:
+            run("PostgreSQL", url, args.requests, args.index)
 
 
 if __name__ == "__main__":

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import itertools
 import os
-import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 import talent.accounts.models as _accounts_models
 from talent import create_app
+from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db as _db
 
 PASSWORD = "correct horse battery"
@@ -31,29 +30,26 @@ _accounts_models._hasher = PasswordHasher(time_cost=1, memory_cost=1024, paralle
 ROLES = ("anonymous", "applicant", "institution", "reviewer", "admin")
 
 
-def _postgres_database():
-    """Create a throw-away PostgreSQL database for this run; yields its URL."""
-    base = os.environ.get("TALENT_TEST_POSTGRES_URL")
-    if not base:
-        return None, None
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"talent_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.set(database=name), (admin, name)
+def _test_database(data_dir):
+    """A throw-away PostgreSQL database when TALENT_TEST_POSTGRES_URL names a server, else SQLite."""
+    server = os.environ.get("TALENT_TEST_POSTGRES_URL")
+    if server:
+        return scratch_postgres_database(server, "talent_test")
+    return nullcontext(f"sqlite:///{data_dir}/test.sqlite3")
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
-    pg_url, pg_admin = _postgres_database()
+    with _test_database(data_dir) as database_url:
+        yield from _app(data_dir, database_url)
+
+
+def _app(data_dir, database_url):
     overrides = {
         "ENV": "testing",
         "DATA_DIR": str(data_dir),
-        "DATABASE_URL": pg_url.render_as_string(hide_password=False)
-        if pg_url
-        else f"sqlite:///{data_dir}/test.sqlite3",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://talent.test",
         "TESTING": True,
@@ -81,11 +77,6 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
-    if pg_admin:
-        admin, name = pg_admin
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ class CertificateSchema(ma.Schema):
     serial = ma.fields.String(
         required=True,
         metadata={
-            "description": "16 Crockford base-32 characters, the last a check symbol; shown as XXXX-XXXX-XXXX-XXXX",
+            "description": "16 Crockford base-32 characters, the last a check symbol; shown in four hyphenated groups of four",
             "example": "7K3M9QHX2TBN4VR5",
         },
     )

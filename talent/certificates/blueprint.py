@@ -12,7 +12,7 @@ from talent.certificates.serials import format_serial
 from talent.core.db import utcnow
 
 bp = Blueprint("certificates", __name__)
-# Serials are shown grouped (XXXX-XXXX-XXXX-XXXX) wherever they appear, on any page.
+# Serials are shown in four hyphenated groups of four wherever they appear, on any page.
 bp.add_app_template_filter(format_serial, "serial")
 
 

@@ -43,7 +43,7 @@ class VerifyCodeForm(FlaskForm):
             "autocomplete": "off",
             "autocapitalize": "characters",
             "spellcheck": "false",
-            "placeholder": "XXXX-XXXX-XXXX-XXXX",
+            "placeholder": "ABCD-EFGH-JKMN-PQRS",
         },
     )
 

@@ -1,6 +1,6 @@
 """Certificate serials: 15 random Crockford base-32 symbols and a Crockford check symbol.
 
-Shown as XXXX-XXXX-XXXX-XXXX. People read serials off paper and type them in, so input is
+Shown in four hyphenated groups of four (e.g. 8Y1N-X24Q-9JVK-9W43). People read serials off paper and type them in, so input is
 forgiving (any case, hyphens and spaces ignored, O read as 0, I and L read as 1) and the check
 symbol (the data's value modulo 37, a prime) catches every single mistyped symbol and every swap
 of two neighbouring data symbols, so a typo is told apart from a certificate we never issued.

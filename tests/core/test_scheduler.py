@@ -6,14 +6,13 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from talent.core.models import Notification
+from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db as _db
 from talent.scheduler import (
     JOB_RUNNER_ID,
@@ -201,17 +200,8 @@ def test_scheduler_command_leads_refuses_a_second_and_stops_on_sigterm(tmp_path)
 
 @pytest.fixture
 def fresh_postgres_database(tmp_path):
-    base = make_url(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"talent_sched_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(POSTGRES, "talent_sched") as url:
+        yield url
 
 
 @needs_postgres
