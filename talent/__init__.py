@@ -90,6 +90,7 @@ def _register_features(app: Flask) -> None:
     from talent.api import register_api
     from talent.certificates.views import bp as certificates_bp
     from talent.core.views import bp as core_bp
+    from talent.programmes.views import bp as programmes_bp
     from talent.reference.views import bp as reference_bp
     from talent.workshops.views import bp as workshops_bp
 
@@ -97,6 +98,7 @@ def _register_features(app: Flask) -> None:
     for bp in (core_bp, accounts_bp, reference_bp, workshops_bp):
         app.register_blueprint(bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(programmes_bp)
     register_api(app)
 
 

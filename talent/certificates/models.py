@@ -40,6 +40,14 @@ class Certificate(Base):
             sqlite_where=text("status = 'valid' AND enrolment_id IS NOT NULL"),
             postgresql_where=text("status = 'valid' AND enrolment_id IS NOT NULL"),
         ),
+        # One live programme-completion certificate per placement, likewise.
+        Index(
+            "uq_certificates_live_placement",
+            "placement_id",
+            unique=True,
+            sqlite_where=text("status = 'valid' AND placement_id IS NOT NULL"),
+            postgresql_where=text("status = 'valid' AND placement_id IS NOT NULL"),
+        ),
         Index("ix_certificates_issued_at_id", "issued_at", "id"),
     )
 
@@ -72,6 +80,7 @@ class Certificate(Base):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     issued_at: Mapped[created_at]

@@ -1,0 +1,3 @@
+"""Programme pages (applications)."""
+
+from talent.programmes.blueprint import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Programme pages (calls)."""
+
+from talent.programmes.blueprint import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Programme pages (placements)."""
+
+from talent.programmes.blueprint import bp  # noqa: F401

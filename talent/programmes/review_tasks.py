@@ -1,0 +1,1 @@
+"""Scheduled programme work (reviews)."""

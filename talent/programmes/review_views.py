@@ -1,0 +1,3 @@
+"""Programme pages (reviews)."""
+
+from talent.programmes.blueprint import bp  # noqa: F401

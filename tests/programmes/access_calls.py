@@ -1,0 +1,5 @@
+"""Access cases for programme calls pages and API routes; `test_calls_access` runs them."""
+
+from tests.access import Case  # noqa: F401
+
+CALL_MATRIX: list = []
