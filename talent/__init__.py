@@ -43,7 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=is_https,
-        MAX_CONTENT_LENGTH=int(settings["UPLOAD_MAX_BYTES"]) + 1024 * 1024,
+        # A little over the largest upload, so a file just past its limit reaches the view and
+        # gets its own message, while a far larger body is refused (413) before it is read.
+        MAX_CONTENT_LENGTH=max(int(settings["UPLOAD_MAX_BYTES"]), int(settings["MAX_DOCUMENT_BYTES"]))
+        + 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,

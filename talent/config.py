@@ -29,10 +29,11 @@ DEFAULTS: dict[str, object] = {
     "PAGE_SIZE": 25,
     "PASSWORD_RESET_MAX_AGE": 3600,
     "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    "MAX_DOCUMENT_BYTES": 10 * 1024 * 1024,  # one application document (PDF, PNG or JPEG)
     "TRUST_PROXY": False,  # behind a TLS-terminating proxy: honour X-Forwarded-*
 }
 
-INT_KEYS = {"PAGE_SIZE", "PASSWORD_RESET_MAX_AGE", "UPLOAD_MAX_BYTES"}
+INT_KEYS = {"PAGE_SIZE", "PASSWORD_RESET_MAX_AGE", "UPLOAD_MAX_BYTES", "MAX_DOCUMENT_BYTES"}
 BOOL_KEYS = {"TRUST_PROXY"}
 
 

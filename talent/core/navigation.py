@@ -20,6 +20,7 @@ class NavItem:
 MENU: list[NavItem] = [
     NavItem("core.index", _l("Home"), PUBLIC),
     NavItem("workshops.catalogue", _l("Courses"), PUBLIC),
+    NavItem("programmes.open_calls", _l("Calls"), PUBLIC),
     NavItem("reference.my_profile", _l("My profile"), AUTHENTICATED),
     NavItem("accounts.settings", _l("Account"), AUTHENTICATED),
     NavItem("core.notifications", _l("Notifications"), AUTHENTICATED),
@@ -28,10 +29,13 @@ MENU: list[NavItem] = [
     NavItem("accounts.admin_users", _l("Users"), ADMIN),
     NavItem("core.audit_log", _l("Audit log"), ADMIN),
     NavItem("workshops.my_courses", _l("My courses"), AUTHENTICATED),
+    NavItem("programmes.my_applications", _l("My applications"), AUTHENTICATED),
+    NavItem("programmes.review_queue", _l("My reviews"), roles(Role.REVIEWER)),
     NavItem("workshops.dashboard", _l("My institution"), roles(Role.ADMIN, Role.INSTITUTION)),
     NavItem("certificates.verify", _l("Verify a certificate"), PUBLIC),
     NavItem("certificates.my_certificates", _l("My certificates"), AUTHENTICATED),
     NavItem("certificates.admin_certificates", _l("Certificates"), ADMIN),
+    NavItem("programmes.admin_programmes", _l("Programmes"), ADMIN),
 ]
 
 
