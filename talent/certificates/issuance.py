@@ -299,3 +299,102 @@ def revoke(cert: Certificate, *, reason: str, actor) -> Certificate:
     audit.record("certificate.revoke", cert, actor=actor)
     db.session.flush()
     return cert
+
+
+# --- programme completion (placements of exchange programmes) ----------------------------------
+
+# What the participant did, printed as the certificate's "Role", per exchange programme kind.
+PROGRAMME_ROLES = {
+    "scientist_exchange": "Chief AI scientist",
+    "young_scholars": "Young scholar",
+    "engineer_placement": "Algorithm engineer",
+}
+
+
+def live_placement_certificate(placement_id: int) -> Certificate | None:
+    return db.session.execute(
+        select(Certificate).where(
+            Certificate.placement_id == placement_id,
+            Certificate.kind == CertificateKind.PROGRAMME_COMPLETION,
+            Certificate.status == CertificateStatus.VALID,
+        )
+    ).scalar_one_or_none()
+
+
+def new_programme_certificate(
+    placement, application, programme, person: Person, *, outcome: str = "", actor=None
+):
+    """The snapshot of a completed placement, signed, not yet drawn nor added to the session.
+
+    Prints the programme (in English, and in each printed language it has a name in), the role,
+    the dates the participant actually spent at the host (arrival to completion), the host
+    institution and the programme's organiser, and the host's free-text result if given.
+    """
+    from talent.programmes.models import PlacementStatus  # programmes import certificates' models
+
+    if placement.status != PlacementStatus.COMPLETED or placement.completed_on is None:
+        raise ValidationFailed(_("The placement is not completed: its certificate comes with completion."))
+    layout = CertificateKind.PROGRAMME_COMPLETION.value
+    from talent.accounts.models import User
+
+    user = db.session.get(User, person.user_id) if person.user_id else None
+    languages = layouts.printed_languages(layout, [user.locale] if user is not None and user.locale else [])
+    issued_on = utcnow().date()
+    issuer = programme.organiser or placement.host
+    details = {
+        "programme_id": programme.id,
+        "programme_kind": str(programme.kind),
+        "titles": {code: programme.names[code] for code in languages if (programme.names or {}).get(code)},
+        "role": PROGRAMME_ROLES.get(str(programme.kind)),
+        "starts_on": (placement.arrived_on or placement.starts_on).isoformat(),
+        "ends_on": placement.completed_on.isoformat(),
+        "host": _institution(placement.host),
+        "supervisor": placement.supervisor_name,
+        "outcome": (outcome or "").strip() or None,
+    }
+    if programme.organiser is not None and programme.organiser.id != placement.host.id:
+        details["partner"] = _institution(programme.organiser)
+    cert = Certificate(
+        serial=new_serial(),
+        kind=CertificateKind.PROGRAMME_COMPLETION,
+        status=CertificateStatus.VALID,
+        holder_name=person.name_latin,
+        holder_name_native=person.name_native or None,
+        title=programme.name,
+        details={key: value for key, value in details.items() if value not in (None, {}, "")},
+        issued_on=issued_on,
+        expires_on=expiry_for(CertificateKind.PROGRAMME_COMPLETION, issued_on),
+        issuer_name=issuer.name,
+        issuer_country=issuer.country_code,
+        template=layout,
+        languages=languages,
+        placement_id=placement.id,
+        person_id=person.id,
+        issued_by_id=getattr(actor, "id", None),
+        token="",
+        key_id="",
+    )
+    cert.token = signing.sign_certificate_token(cert)
+    return cert
+
+
+def issue_for_placement(placement, *, actor=None, outcome: str = "") -> Certificate:
+    """The live programme-completion certificate of a completed placement, issued if need be."""
+    from talent.programmes.models import Application, Call, Programme
+
+    existing = live_placement_certificate(placement.id)
+    if existing is not None:
+        return existing
+    application = db.session.get(Application, placement.application_id)
+    call = db.session.get(Call, application.call_id)
+    programme = db.session.get(Programme, call.programme_id)
+    person = db.session.get(Person, application.person_id)
+    cert = new_programme_certificate(placement, application, programme, person, outcome=outcome, actor=actor)
+    try:
+        return record_issued(cert, render_pdf(cert), actor=actor)
+    except IntegrityError:
+        # Issued for the same placement by a parallel request a moment ago: that one stands.
+        winner = live_placement_certificate(placement.id)
+        if winner is None:
+            raise
+        return winner

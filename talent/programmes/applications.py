@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from talent.core import audit
@@ -27,7 +28,15 @@ from talent.extensions import db
 from talent.programmes import application_queries as queries
 from talent.programmes import eligibility
 from talent.programmes.labels import APPLICATION_STATUS, DOCUMENT_TYPE
-from talent.programmes.models import UNDECIDED_STATES, Application, ApplicationStatus, Call, OfferStatus
+from talent.programmes.models import (
+    UNDECIDED_STATES,
+    Application,
+    ApplicationStatus,
+    Call,
+    OfferStatus,
+    Review,
+    ReviewStatus,
+)
 from talent.reference.models import Person
 
 STATEMENT_MAX = 8000
@@ -284,6 +293,13 @@ def withdraw(application: Application, *, actor=None, now: datetime | None = Non
         )
     application.withdraw(now or utcnow())
     audit.record("application.withdrawn", application, actor=actor)
+    # Nobody should spend time scoring a withdrawn application: open assignments end with it.
+    open_reviews = db.session.scalars(
+        select(Review).where(Review.application_id == application.id, Review.status == ReviewStatus.ASSIGNED)
+    )
+    for review in open_reviews:
+        review.withdraw()
+        audit.record("review.withdrawn", review, actor=actor)
     db.session.flush()
     _tell_applicant(application, "withdrawn")
 

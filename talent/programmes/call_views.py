@@ -32,8 +32,6 @@ from talent.reference.data.isced import level_label
 from talent.reference.operations import profile_of
 
 HISTORY_SHOWN = 20
-APPLY_ENDPOINT = "programmes.start_application"
-DASHBOARD_ENDPOINT = "programmes.admin_call"
 
 
 # --- times and words -----------------------------------------------------------------------
@@ -129,9 +127,7 @@ def _call_context(call: Call) -> dict:
         "call": call,
         "rule_words": eligibility.describe_all(call),
         "documents": eligibility.required_documents(call),
-        "may_apply": APPLY_ENDPOINT in current_app.view_functions,
         "can_manage": call.can_manage(current_user),
-        "dashboard": DASHBOARD_ENDPOINT in current_app.view_functions,
     }
 
 
@@ -227,7 +223,6 @@ def admin_calls():
         page=page,
         counts=counts,
         programme=programme,
-        dashboard=DASHBOARD_ENDPOINT in current_app.view_functions,
     )
 
 

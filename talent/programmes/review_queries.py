@@ -23,12 +23,12 @@ from talent.accounts.models import User
 from talent.core.pagination import Page, decode_cursor, encode_cursor, page_number
 from talent.extensions import db
 from talent.programmes import assignment
+from talent.programmes.documents import BLIND_SAFE_DOCUMENTS
 from talent.programmes.models import (
     Application,
     ApplicationDocument,
     ApplicationStatus,
     Call,
-    DocumentType,
     Review,
     ReviewStatus,
 )
@@ -43,11 +43,6 @@ RANKED_STATES = (
     ApplicationStatus.REJECTED,
 )
 LACKING_SHOWN = 50
-
-try:  # the document rules belong to the applications part of the feature
-    from talent.programmes.documents import BLIND_SAFE_DOCUMENTS
-except ImportError:  # pragma: no cover - until that module exists
-    BLIND_SAFE_DOCUMENTS = frozenset({DocumentType.RESEARCH_PLAN})
 
 
 def is_outlier_spread(spread) -> bool:

@@ -53,9 +53,6 @@ def review_helpers():
         "review_reference": operations.reference,
         "application_status_words": APPLICATION_STATUS,
         "document_type_words": DOCUMENT_TYPE,
-        # Pages of other parts of the feature, linked once they exist.
-        "has_document_route": "programmes.document" in current_app.view_functions,
-        "has_admin_application_route": "programmes.admin_application" in current_app.view_functions,
     }
 
 
@@ -300,11 +297,6 @@ def ranking(call_id: int):
     call = get_or_404(Call, call_id, "manage")
     filters = _ranking_filter(call)
     page = queries.ranking_page(call, filters, per_page=RANKING_PAGE_SIZE)
-    bulk_action = (
-        url_for("programmes.bulk_decide", call_id=call.id)
-        if "programmes.bulk_decide" in current_app.view_functions
-        else None
-    )
     return render_template(
         "programmes/reviews/ranking.html",
         call=call,
@@ -313,5 +305,4 @@ def ranking(call_id: int):
         countries=country_choices(),
         states=queries.RANKED_STATES,
         decisions=DECISION_CHOICES,
-        bulk_action=bulk_action,
     )

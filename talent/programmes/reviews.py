@@ -18,7 +18,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, insert, select, update
-from werkzeug.routing import BuildError
 
 from talent.accounts.models import User
 from talent.core import audit
@@ -83,11 +82,8 @@ def _start_review(application: Application, actor, *, mail: bool) -> None:
     notify(user, message, link=_applicant_link(application.id), mail_subject=subject)
 
 
-def _applicant_link(application_id: int) -> str | None:
-    try:
-        return path_for("programmes.application", application_id=application_id)
-    except BuildError:  # the applicant's page belongs to another part of the feature
-        return None
+def _applicant_link(application_id: int) -> str:
+    return path_for("programmes.application", application_id=application_id)
 
 
 def _tell_reviewer(reviewer: User, message_for, subject_for, link: str | None) -> None:

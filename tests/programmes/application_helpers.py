@@ -1,18 +1,20 @@
-"""Helpers for the application tests: files of each kind, the applicant's own profile, the
-outbox, and a snapshot of what an application holds (to prove a refusal changed nothing)."""
+"""Helpers for the application tests: files of each kind, stored documents, the applicant's own
+profile, mail bodies, and a snapshot of what an application holds (to prove a refusal changed nothing).
+
+The fixtures these tests share (`applicant`, `applicant_client`, `outbox`) are in conftest.py.
+"""
 
 from __future__ import annotations
 
 import io
-from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from talent.core.audit import AuditEntry
 from talent.extensions import db
-from talent.programmes.models import Application, ApplicationDocument
+from talent.programmes.documents import store as store_document
+from talent.programmes.models import Application, ApplicationDocument, DocumentType
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
@@ -23,6 +25,23 @@ LINUX_ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64
 
 def upload(content: bytes, name: str = "document.pdf", doc_type: str = "cv") -> dict:
     return {"doc_type": doc_type, "file": (io.BytesIO(content), name)}
+
+
+def add_document(db, application, doc_type=DocumentType.CV, content=PDF):
+    """A document stored the way an upload stores it."""
+    stored = store_document(io.BytesIO(content))
+    document = ApplicationDocument(
+        application_id=application.id,
+        doc_type=doc_type,
+        original_name=f"{doc_type.value}.pdf",
+        stored_name=stored.stored_name,
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add(document)
+    db.session.commit()
+    return document
 
 
 def stored_files(app) -> set[str]:
@@ -66,41 +85,8 @@ def audit_actions(application_id: int) -> list[str]:
     )
 
 
-@pytest.fixture
-def outbox(app):
-    """`outbox("a@b.org")` → the mails written to the outbox for that address, oldest first."""
-    folder = Path(app.config["DATA_DIR"]) / "outbox"
-
-    def mails_to(address: str):
-        if not folder.is_dir():
-            return []
-        found = []
-        for path in sorted(folder.glob("*.eml")):
-            message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"] == address:
-                found.append(message)
-        return found
-
-    return mails_to
-
-
 def body_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
-
-
-@pytest.fixture
-def applicant(make_user, make_person):
-    """A user with the applicant role and a Kenyan profile linked to the account."""
-    user = make_user("applicant", timezone="Africa/Nairobi")
-    make_person(user_id=user.id, nationality_code="KE", email=user.email)
-    return user
-
-
-@pytest.fixture
-def applicant_client(app, applicant, login):
-    client = app.test_client()
-    login(client, applicant)
-    return client
 
 
 def person_of(user):

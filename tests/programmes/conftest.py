@@ -1,10 +1,13 @@
-"""Programme factories: programmes, calls (open now unless told), applications in any state, reviews."""
+"""Programme factories: programmes, calls (open now unless told), applications in any state, reviews;
+the applicant with their own profile, reviewers, submitted applications, and the mail outbox."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
 from decimal import Decimal
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 
@@ -157,5 +160,64 @@ def make_review(db):
             application.score_spread = max(submitted) - min(submitted)
         db.session.commit()
         return review
+
+    return make
+
+
+@pytest.fixture
+def outbox(app):
+    """`outbox("a@b.org")` → the mails written to the outbox for that address, oldest first."""
+    folder = Path(app.config["DATA_DIR"]) / "outbox"
+
+    def mails_to(address: str):
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in sorted(folder.glob("*.eml")):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if message["To"] == address:
+                found.append(message)
+        return found
+
+    return mails_to
+
+
+@pytest.fixture
+def applicant(make_user, make_person):
+    """A user with the applicant role and a Kenyan profile linked to the account."""
+    user = make_user("applicant", timezone="Africa/Nairobi")
+    make_person(user_id=user.id, nationality_code="KE", email=user.email)
+    return user
+
+
+@pytest.fixture
+def applicant_client(app, applicant, login):
+    client = app.test_client()
+    login(client, applicant)
+    return client
+
+
+@pytest.fixture
+def make_reviewer(db, make_user, make_person):
+    """A user with the reviewer role; with `nationality`, also their own person profile."""
+
+    def make(*, institution=None, nationality=None, active=True, **kw):
+        reviewer = make_user("reviewer", institution=institution, is_active=active, **kw)
+        if nationality is not None:
+            make_person(user_id=reviewer.id, nationality_code=nationality, email=reviewer.email)
+        return reviewer
+
+    return make
+
+
+@pytest.fixture
+def submitted(make_application, make_person, make_institution):
+    """`submitted(call, nationality="ET", institution=None)` → a submitted application."""
+
+    def make(call, *, nationality="ET", institution=None, person=None, **kw):
+        if person is None:
+            institution = institution or make_institution()
+            person = make_person(nationality_code=nationality, affiliation_id=institution.id)
+        return make_application(call=call, person=person, status=ApplicationStatus.SUBMITTED, **kw)
 
     return make

@@ -1,8 +1,5 @@
 """The applications API: same rules and permissions as the applicant's pages."""
 
-# Fixtures imported from application_helpers are named again as test arguments (pytest's way).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import io
@@ -14,15 +11,14 @@ from sqlalchemy import func, select
 from talent.core.db import utcnow
 from talent.programmes.models import Application, ApplicationStatus, DocumentType
 from tests.api.tokens import BearerClient, issue_token
-from tests.programmes.application_helpers import (  # noqa: F401  (fixtures)
+from tests.programmes.application_helpers import (
     PDF,
     WINDOWS_EXE,
-    applicant,
+    add_document,
     person_of,
     snapshot,
     stored_files,
 )
-from tests.programmes.test_application_pages import add_document
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from talent.programmes.models import ApplicationStatus, ReviewStatus
-from tests.programmes.review_fixtures import *  # noqa: F403
 
 
 def test_my_reviews_are_listed_without_identifying_data(

@@ -1,8 +1,5 @@
 """Applicant pages: start or resume, the draft form, withdrawal, my applications, extensions."""
 
-# Fixtures imported from application_helpers are named again as test arguments (pytest's way).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import html
@@ -13,17 +10,17 @@ from sqlalchemy import func, select
 
 from talent.core.db import utcnow
 from talent.core.models import Notification
-from talent.programmes import documents
-from talent.programmes.models import Application, ApplicationDocument, ApplicationStatus, DocumentType
+from talent.programmes.models import (
+    Application,
+    ApplicationStatus,
+    ReviewStatus,
+)
 from tests.access import check_matrix
 from tests.programmes.access_applications import API_CASES, PAGE_CASES
-from tests.programmes.application_helpers import (  # noqa: F401  (fixtures)
-    PDF,
-    applicant,
-    applicant_client,
+from tests.programmes.application_helpers import (
+    add_document,
     audit_actions,
     body_of,
-    outbox,
     person_of,
     snapshot,
 )
@@ -31,25 +28,6 @@ from tests.programmes.application_helpers import (  # noqa: F401  (fixtures)
 
 def text_of(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-def add_document(db, application, doc_type=DocumentType.CV, content=PDF):
-    """A document stored the way an upload stores it."""
-    import io
-
-    stored = documents.store(io.BytesIO(content))
-    document = ApplicationDocument(
-        application_id=application.id,
-        doc_type=doc_type,
-        original_name=f"{doc_type.value}.pdf",
-        stored_name=stored.stored_name,
-        media_type=stored.media_type,
-        size=stored.size,
-        sha256=stored.sha256,
-    )
-    db.session.add(document)
-    db.session.commit()
-    return document
 
 
 @pytest.fixture
@@ -247,6 +225,19 @@ def test_withdrawal_asks_for_confirmation_then_withdraws(
     assert application.status == ApplicationStatus.WITHDRAWN and application.withdrawn_at is not None
     assert audit_actions(application.id) == ["application.withdrawn"]
     assert "is withdrawn" in body_of(outbox(applicant.email)[-1])
+
+
+def test_withdrawal_ends_the_reviews_still_to_do_and_keeps_the_scored_ones(
+    applicant_client, applicant, make_application, make_user, make_review, db
+):
+    application = _draft(make_application, applicant, status=ApplicationStatus.UNDER_REVIEW)
+    to_do = make_review(application, make_user("reviewer"))
+    scored = make_review(application, make_user("reviewer"), scores={"merit": 4, "plan": 3, "impact": 5})
+    applicant_client.post(f"/applications/{application.id}/withdraw")
+    db.session.refresh(to_do)
+    db.session.refresh(scored)
+    assert to_do.status == ReviewStatus.WITHDRAWN
+    assert scored.status == ReviewStatus.SUBMITTED
 
 
 @pytest.mark.parametrize(

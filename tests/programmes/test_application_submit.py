@@ -1,8 +1,5 @@
 """Submission: the deadline (and an extension), eligibility, required documents and texts."""
 
-# Fixtures imported from application_helpers are named again as test arguments (pytest's way).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import html
@@ -14,16 +11,13 @@ from talent.core.db import utcnow
 from talent.programmes import applications as rules
 from talent.programmes.application_queries import load_application
 from talent.programmes.models import ApplicationStatus, DocumentType
-from tests.programmes.application_helpers import (  # noqa: F401  (fixtures)
-    applicant,
-    applicant_client,
+from tests.programmes.application_helpers import (
+    add_document,
     audit_actions,
     body_of,
-    outbox,
     person_of,
     snapshot,
 )
-from tests.programmes.test_application_pages import add_document
 
 
 def text_of(response) -> str:

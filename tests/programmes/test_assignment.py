@@ -19,7 +19,6 @@ from talent.programmes.models import (
     ReviewerConflict,
     ReviewStatus,
 )
-from tests.programmes.review_fixtures import *  # noqa: F403
 
 
 def active_reviewers(db, application) -> list[int]:

@@ -1,8 +1,5 @@
 """Documents: checked by content, size-limited, stored under random names, served only to those allowed."""
 
-# Fixtures imported from application_helpers are named again as test arguments (pytest's way).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import html
@@ -13,20 +10,18 @@ from sqlalchemy import select
 
 from talent.programmes import documents
 from talent.programmes.models import ApplicationDocument, ApplicationStatus, DocumentType, ReviewStatus
-from tests.programmes.application_helpers import (  # noqa: F401  (fixtures)
+from tests.programmes.application_helpers import (
     JPEG,
     LINUX_ELF,
     PDF,
     PNG,
     WINDOWS_EXE,
-    applicant,
-    applicant_client,
+    add_document,
     person_of,
     snapshot,
     stored_files,
     upload,
 )
-from tests.programmes.test_application_pages import add_document
 
 
 def text_of(response) -> str:

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from talent.programmes import review_queries
 from talent.programmes.models import ApplicationStatus, Review, ReviewStatus
-from tests.programmes.review_fixtures import *  # noqa: F403
-from tests.programmes.review_fixtures import scores
+from tests.programmes.review_helpers import scores
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from talent.programmes import reviews as operations
 from talent.programmes.models import ApplicationStatus, Review, ReviewerConflict, ReviewStatus
 from tests.access import check_matrix
 from tests.programmes.access_reviews import REVIEW_API_MATRIX, REVIEW_PAGE_MATRIX
-from tests.programmes.review_fixtures import *  # noqa: F403
-from tests.programmes.review_fixtures import scores
+from tests.programmes.review_helpers import scores
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from talent.core.db import utcnow
 from talent.core.models import Notification
 from talent.programmes.models import ApplicationStatus
 from talent.programmes.review_tasks import REMIND_EVERY_DAYS, send_review_reminders
-from tests.programmes.review_fixtures import *  # noqa: F403
 
 
 def notes_for(db, user):
