@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from talent.core import audit
 from talent.core.db import utcnow
 from talent.core.errors import IllegalTransition, ValidationFailed
-from talent.core.i18n import is_known_timezone
 from talent.core.notifications import notify, path_for, recipient_locale
+from talent.core.times import zoned_time
 from talent.extensions import db
 from talent.programmes import application_queries as queries
 from talent.programmes import eligibility
@@ -70,10 +68,8 @@ class StartResult:
 
 
 def local_time(moment: datetime, zone: str | None) -> str:
-    """`moment` in `zone` (the reader's), with the zone's name: "12 Mar 2027, 17:00:00 (Africa/Nairobi)"."""
-    zone = zone if is_known_timezone(zone) else "UTC"
-    shown = format_datetime(moment.astimezone(ZoneInfo(zone)), "medium", rebase=False)
-    return f"{shown} ({zone})"
+    """`moment` in `zone` (the reader's), with the zone's name: "12 Mar 2027, 17:00 (Africa/Nairobi)"."""
+    return zoned_time(moment, zone)
 
 
 def next_step(application: Application, now: datetime, zone: str | None) -> str:

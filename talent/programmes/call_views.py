@@ -7,9 +7,7 @@ An unpublished call answers 404 to everyone but administrators, like an id that 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -20,6 +18,7 @@ from talent.core.errors import DomainError
 from talent.core.i18n import select_timezone
 from talent.core.permissions import ADMIN, AUTHENTICATED, PUBLIC, access, get_or_404
 from talent.core.queries import history_for, is_id
+from talent.core.times import zoned_time
 from talent.extensions import db
 from talent.programmes import call_queries as queries
 from talent.programmes import calls, eligibility
@@ -38,9 +37,8 @@ HISTORY_SHOWN = 20
 
 
 def zone_time(value: datetime, zone_name: str) -> str:
-    """ "31 Mar 2027, 23:59:00 (Asia/Shanghai)": an instant on the clock of a named zone."""
-    words = format_datetime(value, "medium", tzinfo=ZoneInfo(zone_name), locale=str(get_locale() or "en"))
-    return _("%(time)s (%(zone)s)", time=words, zone=zone_name.replace("_", " "))
+    """ "31 Mar 2027, 23:59 (Asia/Shanghai)": an instant on the clock of a named zone."""
+    return zoned_time(value, zone_name)
 
 
 def time_left(until: datetime, now: datetime) -> str:

@@ -7,14 +7,13 @@ notifications page with a link to their application, and sent by mail.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from talent.accounts.models import User
 from talent.core.notifications import notify, path_for, recipient_locale
+from talent.core.times import zoned_time
 from talent.extensions import db
 from talent.programmes.models import Application, ApplicationStatus, Call, OfferStatus
 from talent.reference.models import Person
@@ -27,16 +26,7 @@ def application_link(application: Application) -> str:
 
 def local_time(user, moment: datetime) -> str:
     """`moment` as `user` reads it: their language, their time zone, with the zone named."""
-    try:
-        zone = ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    locale = getattr(user, "locale", None) or "en"
-    try:
-        text = format_datetime(moment, "medium", tzinfo=zone, locale=locale)
-    except ValueError:
-        text = format_datetime(moment, "medium", tzinfo=zone, locale="en")
-    return f"{text} ({zone.key})"
+    return zoned_time(moment, user.timezone, getattr(user, "locale", None) or "en")
 
 
 def applicant_user(application: Application):

@@ -64,8 +64,8 @@ def test_closing_time_in_the_viewers_zone_and_the_calls_zone(app, client, login,
 
     page = client.get("/calls").get_data(as_text=True)
 
-    assert "Mar 31, 2099, 6:30:00\u202fPM (Africa/Nairobi)" in page
-    assert "Call's time: Mar 31, 2099, 11:30:00\u202fPM (Asia/Shanghai)" in page
+    assert "Mar 31, 2099, 6:30\u202fPM (Africa/Nairobi)" in page
+    assert "Call's time: Mar 31, 2099, 11:30\u202fPM (Asia/Shanghai)" in page
 
 
 def test_open_calls_page_costs_the_same_queries_for_more_calls(client, make_call, count_queries):
