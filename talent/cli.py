@@ -95,7 +95,8 @@ def demo_command(first_run: bool):
         db.session.commit()
         click.echo(
             f"Demo data ready ({created['institutions']} institutions, {created['users']} users, "
-            f"{created['cohorts']} workshop cohorts, {created['certificates']} certificates added)."
+            f"{created['cohorts']} workshop cohorts, {created['certificates']} certificates, "
+            f"{created['applications']} programme applications added)."
         )
     click.echo("Demo logins (e-mail / password / roles):")
     for email, password, roles in demo.demo_logins():

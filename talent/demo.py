@@ -95,6 +95,7 @@ class DemoUser:
     born_on: date | None = None
     gender: Gender | None = None
     isced: int | None = None
+    languages: str = ""  # ISO 639-1 codes, comma-separated
 
 
 USERS = [
@@ -176,6 +177,7 @@ USERS = [
         date(2000, 2, 11),
         Gender.MALE,
         5,
+        languages="am,en",
     ),
     DemoUser(
         "ahmed@demo.talent",
@@ -189,6 +191,7 @@ USERS = [
         date(1998, 8, 23),
         Gender.MALE,
         6,
+        languages="ar,en",
     ),
     DemoUser(
         "ayesha@demo.talent",
@@ -202,6 +205,7 @@ USERS = [
         date(1997, 4, 9),
         Gender.FEMALE,
         7,
+        languages="ur,en",
     ),
     DemoUser(
         "somchai@demo.talent",
@@ -215,6 +219,7 @@ USERS = [
         date(2001, 12, 1),
         Gender.MALE,
         4,
+        languages="th,en",
     ),
     DemoUser(
         "putri@demo.talent",
@@ -228,6 +233,7 @@ USERS = [
         date(1999, 7, 17),
         Gender.FEMALE,
         6,
+        languages="id,en",
     ),
     DemoUser(
         "grace@demo.talent",
@@ -241,6 +247,34 @@ USERS = [
         date(2002, 5, 28),
         Gender.FEMALE,
         4,
+        languages="sw,en",
+    ),
+    # Reviewers of the programme demo (three per application, none of the applicant's nationality).
+    DemoUser(
+        "reviewer3@demo.talent",
+        "Zhou Lin",
+        (Role.REVIEWER,),
+        "Shenzhen Institute of Applied Artificial Intelligence",
+        "zh",
+        "Asia/Shanghai",
+        "周琳",
+        "CN",
+        date(1980, 10, 8),
+        Gender.FEMALE,
+        8,
+    ),
+    DemoUser(
+        "reviewer4@demo.talent",
+        "Anjali Verma",
+        (Role.REVIEWER,),
+        None,
+        "en",
+        "Asia/Kolkata",
+        "अंजलि वर्मा",
+        "IN",
+        date(1983, 2, 19),
+        Gender.FEMALE,
+        8,
     ),
 ]
 
@@ -251,7 +285,7 @@ def is_empty() -> bool:
 
 def load_demo() -> dict[str, int]:
     """Create what is missing of the demo world; returns how many things were created."""
-    created = {"institutions": 0, "users": 0, "cohorts": 0, "certificates": 0}
+    created = {"institutions": 0, "users": 0, "cohorts": 0, "certificates": 0, "applications": 0}
     by_name = {i.name: i for i in db.session.scalars(select(Institution))}
     for name, native, kind, country, city, website in INSTITUTIONS:
         if name in by_name:
@@ -288,15 +322,18 @@ def load_demo() -> dict[str, int]:
             gender=spec.gender,
             isced_level=spec.isced,
             affiliation_id=institution.id if institution else None,
+            languages=spec.languages,
         )
         created["users"] += 1
     db.session.flush()
     from talent.certificates.demo import load_certificate_demo
+    from talent.programmes.demo import load_programme_demo
     from talent.workshops.demo import load_workshop_demo
 
     admin = find_user_by_email("admin@demo.talent")
     created["cohorts"] = load_workshop_demo(actor=admin)
     created["certificates"] = load_certificate_demo(actor=admin)
+    created["applications"] = load_programme_demo(actor=admin)
     return created
 
 

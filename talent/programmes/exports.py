@@ -6,8 +6,8 @@ reviewers and the number of reviews. Drafts are left out.
 
 Text a spreadsheet would run as a formula is neutralised as in the workshop rosters
 (`talent.workshops.exports.neutralise`). Memory stays bounded whatever the size of the call:
-applications are read a thousand at a time; the CSV is streamed as it is written, the XLSX is
-written row by row (openpyxl's write-only mode) into a temporary file that spills to disk.
+applications are read a thousand at a time and written row by row (for the XLSX, in openpyxl's
+write-only mode) into a temporary file that spills to disk.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from talent.programmes import admin_queries as queries
 from talent.programmes.decisions import reference
 from talent.programmes.labels import APPLICATION_STATUS, OFFER_STATUS
 from talent.programmes.models import Application, Call
-from talent.workshops.exports import CSV_MIMETYPE, XLSX_MIMETYPE, neutralise
+from talent.workshops.exports import XLSX_MIMETYPE, neutralise
 
-__all__ = ["CSV_MIMETYPE", "XLSX_MIMETYPE", "csv_chunks", "filename", "headers", "xlsx_file"]
+__all__ = ["XLSX_MIMETYPE", "csv_file", "filename", "headers", "xlsx_file"]
 
 BATCH = 1000
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -114,19 +114,23 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def csv_chunks(call: Call) -> Iterator[bytes]:
-    """The CSV in pieces of about a batch each; starts with a byte-order mark for Excel."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
+def csv_file(call: Call):
+    """The CSV (UTF-8 with a byte-order mark, for Excel) in a temporary file that spills to disk
+    when large, positioned at its start.
+
+    Written completely before the response starts: a body streamed after the request's
+    transaction has ended would have lost the objects (and the reader's language) it needs.
+    """
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (send_file closes it)
+    text = io.TextIOWrapper(spooled, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow([neutralise(h) for h in headers(call)])
-    for n, row in enumerate(rows(call), start=1):
+    for row in rows(call):
         writer.writerow([neutralise(_text(v)) for v in row])
-        if n % BATCH == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    text.flush()
+    text.detach()  # hand the bytes file to the response, open
+    spooled.seek(0)
+    return spooled
 
 
 def xlsx_file(call: Call):

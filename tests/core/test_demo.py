@@ -17,7 +17,7 @@ def test_demo_is_a_small_believable_world_and_loading_it_twice_changes_nothing(a
         demo.load_demo()
         counts = (_count(db, User), _count(db, Cohort), _count(db, Enrolment))
         again = demo.load_demo()
-    assert again == {"institutions": 0, "users": 0, "cohorts": 0, "certificates": 0}
+    assert again == {"institutions": 0, "users": 0, "cohorts": 0, "certificates": 0, "applications": 0}
     assert (_count(db, User), _count(db, Cohort), _count(db, Enrolment)) == counts
 
     roles = {row for user in db.session.scalars(select(User)) for row in user.roles}

@@ -53,6 +53,7 @@ def test_csv_has_scores_per_criterion_and_neutralised_formulas(admin_client, sco
     response = admin_client.get(f"/admin/calls/{call.id}/export?format=csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert f"applications-call-{call.id}.csv" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith("\ufeff".encode())
