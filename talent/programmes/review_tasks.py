@@ -1,4 +1,5 @@
-"""Reminders to reviewers whose reviews are overdue (scheduled daily).
+"""Reminders to reviewers whose reviews are overdue (scheduled daily), and the background job
+telling applicants that their applications went to the reviewers.
 
 Idempotent: a review is reminded at most once every `REMIND_EVERY_DAYS` days, recorded in its
 `last_reminded_at`. Each reviewer gets one message for all their reviews due a reminder, and the
@@ -11,13 +12,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import or_, select, update
 
 from talent.accounts.models import User
 from talent.core.db import utcnow
+from talent.core.jobs import register_job_kind
 from talent.core.notifications import notify, path_for, recipient_locale
 from talent.extensions import db
+from talent.programmes import reviews
 from talent.programmes.assignment import ASSIGNABLE_STATES
 from talent.programmes.models import Application, Review, ReviewStatus
 from talent.scheduler import scheduled, unit_of_work
@@ -82,3 +86,23 @@ def send_review_reminders(now: datetime | None = None, every_days: int = REMIND_
         with unit_of_work():
             reminded += remind_reviewer(reviewer_id, review_ids, now, every_days)
     return reminded
+
+
+# Applicants told per commit: a crash repeats at most this many messages' worth of work, and
+# never a message already committed (the job resumes after the last committed batch).
+TELL_BATCH = 200
+
+
+def tell_applicants_under_review(job, ctx) -> dict:
+    """Notify and mail each applicant of `application_ids`; resumes where a crashed run stopped."""
+    ids = list(job.params["application_ids"])
+    done = job.done or 0
+    ctx.progress(done, len(ids))
+    for start in range(done, len(ids), TELL_BATCH):
+        for application_id in ids[start : start + TELL_BATCH]:
+            reviews.tell_under_review(application_id)
+        ctx.progress(min(start + TELL_BATCH, len(ids)), len(ids))
+    return {"told": len(ids)}
+
+
+register_job_kind(reviews.TELL_UNDER_REVIEW, tell_applicants_under_review, label=_l("Telling applicants"))

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, insert, select, update
 
@@ -24,6 +22,7 @@ from talent.core import audit
 from talent.core.audit import AuditEntry
 from talent.core.db import utcnow
 from talent.core.errors import IllegalTransition, ValidationFailed
+from talent.core.jobs import enqueue
 from talent.core.mail import send_mail
 from talent.core.models import Notification
 from talent.core.notifications import absolute_url, notify, path_for, recipient_locale
@@ -67,19 +66,31 @@ def _check_assignable(application: Application) -> None:
         )
 
 
+TELL_UNDER_REVIEW = "programmes.tell_under_review"
+
+
+def tell_under_review(application_id: int, *, mail: bool = True) -> None:
+    """Tell the applicant their application is now with the reviewers (in-app, and by mail)."""
+    person = db.session.scalar(
+        select(Person)
+        .join(Application, Application.person_id == Person.id)
+        .where(Application.id == application_id)
+    )
+    user = db.session.get(User, person.user_id) if person is not None and person.user_id else None
+    if user is None:
+        return
+    with recipient_locale(user):
+        message = _("Your application %(ref)s is now with the reviewers.", ref=reference(application_id))
+        subject = _("Your application is under review") if mail else None
+    notify(user, message, link=_applicant_link(application_id), mail_subject=subject)
+
+
 def _start_review(application: Application, actor, *, mail: bool) -> None:
     if application.status != ApplicationStatus.SUBMITTED:
         return
     application.start_review()
     audit.record("application.review_started", application, actor=actor)
-    person = db.session.get(Person, application.person_id)
-    user = db.session.get(User, person.user_id) if person.user_id else None
-    if user is None:
-        return
-    with recipient_locale(user):
-        message = _("Your application %(ref)s is now with the reviewers.", ref=reference(application.id))
-        subject = _("Your application is under review") if mail else None
-    notify(user, message, link=_applicant_link(application.id), mail_subject=subject)
+    tell_under_review(application.id, mail=mail)
 
 
 def _applicant_link(application_id: int) -> str:
@@ -234,23 +245,13 @@ def _start_reviews_in_bulk(call: Call, actor_id: int | None, now: datetime) -> N
             for application_id, _user, _locale in starting
         ],
     )
-    default_locale = current_app.config.get("BABEL_DEFAULT_LOCALE") or "en"
-    notifications = []
-    for application_id, user_id, locale in sorted(starting, key=lambda row: row[2] or ""):
-        if user_id is None:
-            continue
-        with force_locale(locale or default_locale):
-            message = _("Your application %(ref)s is now with the reviewers.", ref=reference(application_id))
-        notifications.append(
-            {
-                "user_id": user_id,
-                "message": message,
-                "link": _applicant_link(application_id),
-                "created_at": now,
-            }
-        )
-    if notifications:
-        db.session.execute(insert(Notification), notifications)
+    # Applicants are told in the background: a call may put thousands under review at once, and
+    # each gets a mail.
+    told = [application_id for application_id, user_id, _locale in starting if user_id is not None]
+    if told:
+        from talent.programmes import review_tasks  # noqa: F401  (registers the job kind)
+
+        enqueue(TELL_UNDER_REVIEW, {"application_ids": sorted(told)}, user=db.session.get(User, actor_id))
     # Objects already in the session must not keep the old state.
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Application) and obj.call_id == call.id:

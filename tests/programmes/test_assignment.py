@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from talent.core.audit import AuditEntry
 from talent.core.errors import IllegalTransition, ValidationFailed
-from talent.core.models import Notification
+from talent.core.jobs import JobContext, run_pending_jobs
+from talent.core.models import Job, JobStatus, Notification
+from talent.programmes import review_tasks
 from talent.programmes import reviews as operations
 from talent.programmes.models import (
     Application,
@@ -53,6 +55,34 @@ def test_every_application_gets_distinct_reviewers_and_moves_under_review(
         select(AuditEntry).where(AuditEntry.action == "application.review_started")
     ).all()
     assert {entry.object_id for entry in audit} >= {str(a.id) for a in applications}
+
+
+def test_applicants_are_told_by_mail_in_the_background_once_each(
+    db, make_call, make_reviewer, submitted, make_user, make_person, users, outbox
+):
+    call = make_call(reviewers_per_application=1)
+    make_reviewer()
+    account = make_user("applicant", email="amina@example.org")
+    told = submitted(call, person=make_person(user_id=account.id))
+    submitted(call)  # a person without an account: nobody to tell
+
+    operations.auto_assign(call, actor=users["admin"])
+    db.session.commit()
+    job = db.session.scalars(select(Job).where(Job.kind == operations.TELL_UNDER_REVIEW)).one()
+    assert job.params == {"application_ids": [told.id]}
+    assert outbox("amina@example.org") == []  # the request itself sends nothing
+
+    assert run_pending_jobs() == 1
+    db.session.refresh(job)
+    assert job.status == JobStatus.DONE and job.done == job.total == 1
+    mails = outbox("amina@example.org")
+    assert [m["Subject"] for m in mails] == ["Your application is under review"]
+    notices = db.session.scalars(select(Notification).where(Notification.user_id == account.id)).all()
+    assert [n.message for n in notices] == [f"Your application A-{told.id:06d} is now with the reviewers."]
+
+    # A job claimed again after a crash resumes after what it had committed: nobody is told twice.
+    review_tasks.tell_applicants_under_review(job, JobContext(job))
+    assert len(outbox("amina@example.org")) == 1
 
 
 def test_load_is_balanced_and_counts_work_in_other_calls(
