@@ -14,11 +14,12 @@ from datetime import date
 from typing import IO, Any
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
+from talent import SINGLE_READ
 from talent.certificates import signing
 from talent.certificates.models import Certificate, CertificateVerification
 from talent.certificates.serials import normalise_serial
@@ -161,7 +162,22 @@ def _lookup_statement():
 def lookup_json(text: str, today: date) -> tuple[int, dict[str, Any]] | None:
     """(id, certificate_json) of the certificate a typed code names, or None; like find_by_serial,
     SerialTypo / SerialMalformed pass through. The same document, read the cheap way."""
-    row = db.session.execute(_lookup_statement(), {"serial": normalise_serial(text)}).one_or_none()
+    serial = normalise_serial(text)
+    # Where the session would read, without making a session for it: a session factory bound to
+    # one connection (tests) reads through that connection, the application's through its engine.
+    bind = db.session.session_factory.kw.get("bind") or db.engine
+    if isinstance(bind, Connection):
+        row = bind.execute(_lookup_statement(), {"serial": serial}).one_or_none()
+    else:
+        # Its own short read, outside the session's transaction: a lookup that writes nothing
+        # (the usual case, see record_verification) then costs the request no transaction
+        # bookkeeping and no COMMIT.
+        with bind.connect() as connection:
+            row = (
+                connection.execution_options(**{SINGLE_READ: True})
+                .execute(_lookup_statement(), {"serial": serial})
+                .one_or_none()
+            )
     if row is None:
         return None
     return row.id, _document(row, today, row.supersedes_serial, row.superseded_by_serial)

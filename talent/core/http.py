@@ -6,6 +6,7 @@ import json
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -24,17 +25,42 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+# (name, value, replace): a view may set its own policy (replace False) but not weaken the others.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP, False),
+    ("X-Content-Type-Options", "nosniff", True),
+    ("X-Frame-Options", "DENY", True),
+    ("Referrer-Policy", "same-origin", True),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()", False),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000", True)
+
+
 def security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["SESSION_COOKIE_SECURE"]:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    headers = response.headers
+    # Every response pays for this: look the existing names up once, then append (setting a
+    # header one by one scans all of them each time).
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = SECURITY_HEADERS + (HSTS,) if current_app.config["SESSION_COOKIE_SECURE"] else SECURITY_HEADERS
+    for name, value, replace in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
+        elif replace:
+            headers[name] = value
     if request.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        # Set, not defaulted: send_file has already put "no-cache" on every static file.
+        headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie (API clients, first visits)
+    gets an empty session without building the cookie signer."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def problem(status: int, title: str, detail: str | None = None, *, headers=None, **extra) -> Response:
@@ -148,6 +174,7 @@ def handle_unexpected(error: Exception):
 
 
 def register(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)

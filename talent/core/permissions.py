@@ -86,20 +86,35 @@ def access(rule: Rule):
                 deny()
             try:
                 response = view(*args, **kwargs)
-                status = _status_of(response)
-                if status < 400:
-                    db.session.commit()
+                if _status_of(response) < 400:
+                    _end_transaction(commit=True)
                 else:
-                    db.session.rollback()
+                    _end_transaction(commit=False)
                 return response
             except BaseException:
-                db.session.rollback()
+                _end_transaction(commit=False)
                 raise
 
         wrapper.access_rule = rule
         return wrapper
 
     return decorator
+
+
+def _end_transaction(*, commit: bool) -> None:
+    # A request that never used the session (the certificate lookup reads on its own
+    # connection) has nothing to commit or undo, and skips the session's bookkeeping and the
+    # COMMIT. A transaction in progress, pending objects or changes always go through.
+    registry = db.session.registry
+    if not registry.has():
+        return
+    session = registry()
+    if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        return
+    if commit:
+        session.commit()
+    else:
+        session.rollback()
 
 
 def _status_of(response) -> int:

@@ -201,3 +201,41 @@ def test_sha256_of_upload_checks_content_and_size():
     with pytest.raises(verification.UploadRefused) as caught:
         verification.sha256_of_upload(io.BytesIO(pdf), 50)
     assert caught.value.reason == "too_large"
+
+
+def test_a_public_lookup_needs_no_session_of_its_own(app):
+    """The busiest public read answers from its own short read (committed data, real engine):
+    the request makes no ORM session, so it has no transaction to end."""
+    with app.app_context():
+        cert = Certificate(
+            serial=new_serial(),
+            kind=CertificateKind.COURSE_COMPLETION,
+            holder_name="Lookup Holder",
+            title="Lookups",
+            issued_on=TODAY,
+            issuer_name="Tianjin Vocational Institute",
+            issuer_country="CN",
+            template="course_completion",
+            token="unsigned",
+            key_id="none",
+        )
+        _db.session.add(cert)
+        _db.session.commit()
+        cert_id, serial = cert.id, cert.serial
+        _db.session.remove()
+    try:
+        app.config["CERTIFICATE_CHECKS_FLUSH_SECONDS"] = 3600  # counted, written later
+        with app.test_request_context(f"/api/v1/certificates/{serial}"):
+            found = verification.lookup_json(format_serial(serial), TODAY)
+            assert found is not None and found[0] == cert_id and found[1]["holder"]["name"] == "Lookup Holder"
+            assert not _db.session.registry.has()
+        assert app.test_client().get(f"/api/v1/certificates/{serial}").json["serial"] == serial
+    finally:
+        with app.app_context():
+            verification.flush_verifications()
+            _db.session.execute(
+                delete(CertificateVerification).where(CertificateVerification.certificate_id == cert_id)
+            )
+            _db.session.execute(delete(Certificate).where(Certificate.id == cert_id))
+            _db.session.commit()
+            _db.session.remove()
