@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from talent.reference.search import include_name, include_object_for
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -100,6 +102,10 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # Search structures the models do not describe (SQLite's FTS5 tables) or describe
+            # for the other database only (PostgreSQL's trigram indexes).
+            include_name=include_name,
+            include_object=include_object_for(connection.dialect.name),
             **conf_args
         )
 

@@ -190,8 +190,13 @@ class Application(Base):
     __tablename__ = "applications"
     __table_args__ = (
         UniqueConstraint("call_id", "person_id"),
+        # The list in id order: without it a later call's page walks the primary key through
+        # every earlier call's rows.
+        Index("ix_applications_call_id", "call_id", "id"),
         Index("ix_applications_call_status_id", "call_id", "status", "id"),
         Index("ix_applications_call_score", "call_id", "score_mean", "id"),
+        # The ranking of one country, read in score order instead of sorting all of its rows.
+        Index("ix_applications_call_country_score", "call_id", "country_code", "score_mean", "id"),
         Index("ix_applications_call_country_status", "call_id", "country_code", "status"),
         CheckConstraint("review_count >= 0", name="review_count_not_negative"),
     )

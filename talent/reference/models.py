@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from talent.core.db import Base, created_at, enum_column, intpk, utcnow
@@ -74,7 +74,16 @@ class Person(Base):
 
     __tablename__ = "persons"
     __audit_redact__ = {"passport_number_encrypted"}
-    __table_args__ = (CheckConstraint("isced_level BETWEEN 0 AND 8", name="isced_level_range"),)
+    __table_args__ = (
+        CheckConstraint("isced_level BETWEEN 0 AND 8", name="isced_level_range"),
+        # Substring search (talent.reference.search) on PostgreSQL; SQLite has its FTS5 table.
+        *(
+            Index(
+                f"ix_persons_{name}_trgm", name, postgresql_using="gin", postgresql_ops={name: "gin_trgm_ops"}
+            ).ddl_if(dialect="postgresql")
+            for name in ("name_latin", "name_native", "email")
+        ),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)

@@ -9,13 +9,9 @@ from talent.core.pagination import Page, paginate
 from talent.core.permissions import Role
 from talent.extensions import db
 from talent.reference.models import Country, Institution, InstitutionKind, PartnerStatus, Person
+from talent.reference.search import contains_pattern, person_matches
 
 PER_PAGE = 25
-
-
-def _contains(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def institutions_page(
@@ -30,7 +26,7 @@ def institutions_page(
 ) -> Page:
     stmt: Select = select(Institution).options(joinedload(Institution.country))
     if search:
-        pattern = _contains(search)
+        pattern = contains_pattern(search)
         stmt = stmt.where(
             or_(
                 Institution.name.ilike(pattern, escape="\\"),
@@ -65,10 +61,7 @@ def persons_page(
         joinedload(Person.nationality), joinedload(Person.affiliation).joinedload(Institution.country)
     )
     if search:
-        pattern = _contains(search)
-        stmt = stmt.where(
-            or_(Person.name_latin.ilike(pattern, escape="\\"), Person.name_native.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(person_matches(search, email=False))
     stmt = stmt.order_by(Person.name_latin, Person.id)
     return paginate(stmt, per_page=per_page, number=number, args=args)
 

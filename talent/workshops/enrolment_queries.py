@@ -11,12 +11,8 @@ from talent.core.pagination import Page, paginate
 from talent.core.permissions import Role
 from talent.extensions import db
 from talent.reference.models import Person
+from talent.reference.search import person_matches
 from talent.workshops.models import Cohort, Enrolment, EnrolmentStatus
-
-
-def _contains(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _exact_email(search: str) -> str | None:
@@ -54,13 +50,7 @@ def pickable_persons_page(
     user, search: str, *, per_page: int, number: int | None = None, args: dict | None = None
 ) -> Page:
     search = search.strip()
-    pattern = _contains(search)
-    matches = or_(
-        Person.name_latin.ilike(pattern, escape="\\"),
-        Person.name_native.ilike(pattern, escape="\\"),
-        Person.email.ilike(pattern, escape="\\"),
-    )
-    condition = and_(_known_to(user), matches)
+    condition = and_(_known_to(user), person_matches(search))
     email = _exact_email(search)
     if email is not None:
         condition = or_(condition, Person.email == email)

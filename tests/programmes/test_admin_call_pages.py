@@ -121,6 +121,33 @@ def test_applications_list_filters(admin_client, make_call, make_application, ma
     assert admin_client.get(url, query_string={"status": "nonsense"}).status_code == 422
 
 
+def test_applications_list_search_in_any_script(admin_client, make_call, make_application, make_person):
+    call, other_call = make_call(), make_call()
+    people = {
+        "Ahmed Haddad": make_person(
+            name_latin="Ahmed Haddad", name_native="أحمد حداد", email="ah@example.org"
+        ),
+        "Wang Xiuying": make_person(name_latin="Wang Xiuying", name_native="王秀英", email="wxy@example.cn"),
+    }
+    for person in people.values():
+        make_application(call=call, person=person, status=ApplicationStatus.SUBMITTED)
+    make_application(
+        call=other_call,
+        person=make_person(name_latin="Ahmed Haddad Jr", name_native="王秀英"),
+        status="submitted",
+    )
+    url = f"/admin/calls/{call.id}/applications"
+
+    def names(q):
+        html = admin_client.get(url, query_string={"q": q}).get_data(as_text=True)
+        assert "Ahmed Haddad Jr" not in html  # another call's applicant
+        return {n for n in people if n in html}
+
+    assert names("HADDAD") == names("أحمد") == names("AH@EXAMPLE") == {"Ahmed Haddad"}
+    assert names("王秀英") == names("秀英") == names("xiu") == {"Wang Xiuying"}
+    assert names("zzyzx") == set()
+
+
 def test_applications_list_keyset_pages(app, admin_client, make_call, make_application, make_person):
     app.config["PAGE_SIZE"] = 3
     try:
