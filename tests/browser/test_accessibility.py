@@ -60,9 +60,7 @@ def test_public_pages_have_no_serious_violations(axe_context, live_server, local
     assert not problems, problems
 
 
-@pytest.mark.parametrize(
-    ("email", "paths"), [("admin@demo.talent", ADMIN_PAGES), *PERSONAL_PAGES.items()]
-)
+@pytest.mark.parametrize(("email", "paths"), [("admin@demo.talent", ADMIN_PAGES), *PERSONAL_PAGES.items()])
 def test_logged_in_pages_have_no_serious_violations(axe_context, live_server, email, paths):
     page = axe_context.new_page()
     page.goto(f"{live_server}/login")

@@ -25,7 +25,9 @@ def no_script_page(browser):
     context.close()
 
 
-def test_applicant_applies_uploads_documents_and_submits_before_the_deadline(no_script_page, live_server, tmp_path):
+def test_applicant_applies_uploads_documents_and_submits_before_the_deadline(
+    no_script_page, live_server, tmp_path
+):
     page = no_script_page
     log_in(page, live_server, "putri@demo.talent")
     page.goto(f"{live_server}/calls")
@@ -89,7 +91,9 @@ def test_programme_office_ranks_and_waitlists_from_the_ranking(no_script_page, l
     page = no_script_page
     log_in(page, live_server, "admin@demo.talent")
     page.goto(f"{live_server}/admin/calls")
-    page.locator("tr", has_text="2026 spring placements").get_by_role("link", name=re.compile("Dashboard")).click()
+    page.locator("tr", has_text="2026 spring placements").get_by_role(
+        "link", name=re.compile("Dashboard")
+    ).click()
     page.get_by_role("link", name="Ranking and decisions").click()
     rows = page.locator("main table tbody tr")
     expect(rows.first).to_be_visible()

@@ -10,7 +10,10 @@ CLOSING = datetime(2027, 1, 8, 9, 0, tzinfo=UTC)
 def test_a_time_is_shown_on_the_named_zones_clock_without_seconds(app):
     with app.test_request_context():
         assert zoned_time(CLOSING, "Asia/Shanghai", "en") == "Jan 8, 2027, 5:00\u202fPM (Asia/Shanghai)"
-        assert zoned_time(CLOSING, "Africa/Addis_Ababa", "en") == "Jan 8, 2027, 12:00\u202fPM (Africa/Addis Ababa)"
+        assert (
+            zoned_time(CLOSING, "Africa/Addis_Ababa", "en")
+            == "Jan 8, 2027, 12:00\u202fPM (Africa/Addis Ababa)"
+        )
 
 
 def test_the_readers_language_orders_date_and_time(app):
