@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages Talent Exchange needs beyond Python: HarfBuzz's subsetting library (WeasyPrint
 # subsets certificate fonts in ~0.2 s with it and ~5 s without), and, with --dev, the tools the
-# test suite uses (pdftotext from poppler-utils, Chromium for browser tests).
+# test suite and benchmarks use (pdftotext from poppler-utils, Chromium for browser tests, wrk for
+# the verification load benchmark, whose Python fallback client competes for the same two cores).
 set -euo pipefail
 
 packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
 if [ "${1:-}" = "--dev" ]; then
-  packages+=(poppler-utils chromium)
+  packages+=(poppler-utils chromium wrk)
 fi
 
 missing=()
