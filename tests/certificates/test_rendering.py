@@ -275,6 +275,15 @@ def test_a_certificate_stays_small(pdfs):
     assert max(len(pdf) for pdf in pdfs.values()) < 150 * 1024
 
 
+def test_a_renderer_does_not_keep_each_certificates_qr_code():
+    renderer = rendering.Renderer()
+    renderer.draw(rendering.prepare(snapshot(), qr_url=QR_URL))
+    kept = set(renderer.image_cache)
+    renderer.draw(rendering.prepare(snapshot(serial="9M4K7QXPB2RTV4W1"), qr_url=QR_URL + "x"))
+    assert set(renderer.image_cache) == kept
+    assert not any(key.startswith("data:") for key in kept)
+
+
 def test_batches_are_rendered_in_order_with_failures_in_place():
     good = snapshot(holder_name="First Holder")
     bad = snapshot(holder_name="Second Holder", holder_name_native="𠮷")
