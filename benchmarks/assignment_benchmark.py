@@ -39,7 +39,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from talent import create_app  # noqa: E402
+from benchmarks.common import bench_app  # noqa: E402
 from talent.core.scratch_db import scratch_postgres_database  # noqa: E402
 from talent.extensions import db  # noqa: E402
 
@@ -331,19 +331,8 @@ def check(call_id: int) -> tuple[int, int, int]:
 
 def run(label: str, database_url: str, runs: int, baseline_apps: int) -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(
-            {
-                "DATA_DIR": data_dir,
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": "bench",
-                "ENV": "testing",
-                "SERVER_NAME": None,
-            }
-        )
+        app = bench_app(data_dir, database_url, SERVER_NAME=None)
         with app.app_context(), app.test_request_context():
-            from talent.core.setup import initialise_database
-
-            initialise_database()
             started = time.perf_counter()
             ids = fill()
             db.session.execute(text("ANALYZE"))

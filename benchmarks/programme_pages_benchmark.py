@@ -36,11 +36,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from talent import create_app  # noqa: E402
+from benchmarks.common import bench_app, bulk_insert, counting, logged_in_client, p95  # noqa: E402
 from talent.core.scratch_db import scratch_postgres_database  # noqa: E402
 from talent.extensions import db  # noqa: E402
 
@@ -69,11 +69,6 @@ COUNTRIES = (  # noqa: SIM905 (shorter to read)
 ).split()
 
 
-def _bulk(model, rows, batch=10_000):
-    for start in range(0, len(rows), batch):
-        db.session.execute(insert(model), rows[start : start + batch])
-
-
 def fill(applications: int, small: int) -> dict:
     """Bulk-insert both calls' data; returns the ids the timed requests need."""
     from talent.accounts.models import User
@@ -89,7 +84,7 @@ def fill(applications: int, small: int) -> dict:
             select(Country.code).where(Country.is_global_south.is_(True), Country.code.in_(COUNTRIES))
         )
     )
-    _bulk(
+    bulk_insert(
         Institution,
         [
             {
@@ -132,7 +127,7 @@ def fill(applications: int, small: int) -> dict:
         }
 
     people = [person(i) for i in range(1, applications + 1)]
-    _bulk(Person, people)
+    bulk_insert(Person, people)
     session.add(Programme(id=1, kind="scholarship", name="South–South AI Scholarship", names={}))
     session.flush()
     for call_id, title in ((BIG, "2027 intake"), (SMALL, "2027 pilot")):
@@ -209,8 +204,8 @@ def fill(applications: int, small: int) -> dict:
                     "decided_at": now - timedelta(days=1) if decided else None,
                 }
             )
-    _bulk(Application, app_rows)
-    _bulk(Review, review_rows, batch=20_000)
+    bulk_insert(Application, app_rows)
+    bulk_insert(Review, review_rows, batch=20_000)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("institutions", "persons", "programmes", "calls", "applications", "reviews", "users"):
             session.execute(
@@ -218,20 +213,6 @@ def fill(applications: int, small: int) -> dict:
             )
     session.commit()
     return {"admin": admin.get_id(), "reviews": len(review_rows), "country": "KE"}
-
-
-@contextmanager
-def counting(engine):
-    statements: list[tuple[str, object]] = []
-
-    def before(_conn, _cursor, statement, parameters, *_args):
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 NEXT_LINK = re.compile(r'<a\b[^>]*href="([^"]*[?&]after=[^"]*)"', re.I)
@@ -268,11 +249,6 @@ def sql_clock(engine):
         event.remove(engine, "after_cursor_execute", after)
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-
-
 def measure(client, url: str, requests: int) -> tuple[float, float, float, int, list]:
     """Median and p95 request time, median SQL time per request, queries per request, statements."""
     for _ in range(3):  # warm caches: templates, statement cache, database pages
@@ -288,7 +264,7 @@ def measure(client, url: str, requests: int) -> tuple[float, float, float, int, 
         assert response.status_code == 200, url
     with counting(db.engine) as statements:
         client.get(url)
-    return statistics.median(times), _p95(times), statistics.median(sql), len(statements), statements
+    return statistics.median(times), p95(times), statistics.median(sql), len(statements), statements
 
 
 NAIVE_RANKING = """
@@ -309,7 +285,7 @@ def time_sql(sql: str, params: dict, repeats: int) -> tuple[float, float]:
         db.session.execute(text(sql), params).all()
         times.append((time.perf_counter() - start) * 1000)
     db.session.rollback()
-    return statistics.median(times), _p95(times)
+    return statistics.median(times), p95(times)
 
 
 def explain(statements: list[tuple[str, object]]) -> None:
@@ -348,20 +324,8 @@ def profile(client, name: str, url: str, requests: int = 30) -> None:
 
 def run(label: str, database_url: str, args) -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(
-            {
-                "DATA_DIR": data_dir,
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": "bench",
-                "ENV": "testing",
-                "RATELIMIT_ENABLED": False,
-                "WTF_CSRF_ENABLED": False,
-            }
-        )
+        app = bench_app(data_dir, database_url, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
         with app.app_context():
-            from talent.core.setup import initialise_database
-
-            initialise_database()
             started = time.perf_counter()
             ids = fill(args.applications, args.small)
             for ddl in args.index:
@@ -375,10 +339,7 @@ def run(label: str, database_url: str, args) -> None:
             )
             db.session.remove()
 
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = ids["admin"]
-            session["_fresh"] = True
+        client = logged_in_client(app, ids["admin"])
         country = ids["country"]
 
         def pages(call_id: int) -> list[tuple[str, str]]:

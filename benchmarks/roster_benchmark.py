@@ -25,16 +25,15 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from talent import create_app  # noqa: E402
+from benchmarks.common import bench_app, bulk_insert, counting, logged_in_client, p95  # noqa: E402
 from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db  # noqa: E402
 
@@ -71,11 +70,7 @@ def fill(batch: int = 20_000) -> dict:
     now = datetime.now(UTC)
     today = date.today()
 
-    def bulk(model, rows):
-        for start in range(0, len(rows), batch):
-            session.execute(insert(model), rows[start : start + batch])
-
-    bulk(
+    bulk_insert(
         Institution,
         _rows(
             HOSTS + PARTNERS,
@@ -89,8 +84,9 @@ def fill(batch: int = 20_000) -> dict:
                 "created_at": now,
             },
         ),
+        batch,
     )
-    bulk(
+    bulk_insert(
         Course,
         _rows(
             5,
@@ -111,7 +107,7 @@ def fill(batch: int = 20_000) -> dict:
             },
         ),
     )
-    bulk(
+    bulk_insert(
         Cohort,
         _rows(
             COHORTS,
@@ -132,8 +128,9 @@ def fill(batch: int = 20_000) -> dict:
                 "created_at": now,
             },
         ),
+        batch,
     )
-    bulk(
+    bulk_insert(
         CohortSession,
         _rows(
             COHORTS * SESSIONS,
@@ -162,7 +159,7 @@ def fill(batch: int = 20_000) -> dict:
             "updated_at": now,
         }
 
-    bulk(Person, _rows(total, person))
+    bulk_insert(Person, _rows(total, person))
 
     def enrolment(i):
         cohort_id, place = 1 + (i - 1) // PER_COHORT, (i - 1) % PER_COHORT
@@ -197,7 +194,7 @@ def fill(batch: int = 20_000) -> dict:
             "updated_at": now,
         }
 
-    bulk(Enrolment, _rows(total, enrolment))
+    bulk_insert(Enrolment, _rows(total, enrolment))
     marks = []
     for cohort_id in range(1, COHORTS + 1):
         for place in range(SEATS):
@@ -212,7 +209,7 @@ def fill(batch: int = 20_000) -> dict:
                         "recorded_at": now,
                     }
                 )
-    bulk(Attendance, marks)
+    bulk_insert(Attendance, marks)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("institutions", "courses", "cohorts", "cohort_sessions", "persons", "enrolments"):
             session.execute(
@@ -227,20 +224,6 @@ def fill(batch: int = 20_000) -> dict:
     return {"staff": staff.get_id(), "admin": admin.get_id(), "marks": len(marks)}
 
 
-@contextmanager
-def counting(engine):
-    count = [0]
-
-    def before(*_args):
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def measure(client, url: str, requests: int) -> tuple[float, float, int]:
     for _ in range(3):  # warm caches: templates, statement cache, database pages
         assert client.get(url).status_code == 200, url
@@ -250,29 +233,15 @@ def measure(client, url: str, requests: int) -> tuple[float, float, int]:
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, url
-    with counting(db.engine) as count:
+    with counting(db.engine) as statements:
         client.get(url)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
-    return statistics.median(times), p95, count[0]
+    return statistics.median(times), p95(times), len(statements)
 
 
 def run(label: str, database_url: str, requests: int, extra_ddl: list[str]) -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(
-            {
-                "DATA_DIR": data_dir,
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": "bench",
-                "ENV": "testing",
-                "RATELIMIT_ENABLED": False,
-                "WTF_CSRF_ENABLED": False,
-            }
-        )
+        app = bench_app(data_dir, database_url, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
         with app.app_context():
-            from talent.core.setup import initialise_database
-
-            initialise_database()
             started = time.perf_counter()
             ids = fill()
             for ddl in extra_ddl:
@@ -286,14 +255,7 @@ def run(label: str, database_url: str, requests: int, extra_ddl: list[str]) -> N
             )
             db.session.remove()
 
-        def client_for(user_id):
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = user_id
-                session["_fresh"] = True
-            return client
-
-        staff, admin = client_for(ids["staff"]), client_for(ids["admin"])
+        staff, admin = logged_in_client(app, ids["staff"]), logged_in_client(app, ids["admin"])
         # Cohort 50 is hosted by institution 1 (the staff member's) and is open.
         pages = [
             ("baseline: GET /healthz", staff, "/healthz"),

@@ -1,5 +1,5 @@
 """Shared fixtures: one app per test session, a database that rolls back after each test,
-factories, a query counter and logged-in clients for every role.
+factories, a query counter, logged-in clients for every role and the mail outbox.
 
 Set TALENT_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run the
 same suite on PostgreSQL, in a database created for the run and dropped after it.
@@ -11,6 +11,8 @@ import itertools
 import os
 from contextlib import contextmanager, nullcontext
 from datetime import date
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -21,6 +23,7 @@ import talent.accounts.models as _accounts_models
 from talent import create_app
 from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db as _db
+from tests.config import app_config
 
 PASSWORD = "correct horse battery"
 
@@ -46,18 +49,7 @@ def app(tmp_path_factory):
 
 
 def _app(data_dir, database_url):
-    overrides = {
-        "ENV": "testing",
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "BASE_URL": "http://talent.test",
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": None,
-    }
-    app = create_app(overrides)
+    app = create_app(app_config(data_dir, database_url))
 
     # Tests hold one app context open around several requests (the `db` fixture), so request
     # globals would leak from one request to the next: start each request with none.
@@ -137,6 +129,24 @@ _sequence = itertools.count(1)
 
 # Factories commit: inside the `db` fixture a commit only ends a SAVEPOINT, and it keeps the
 # test's set-up when a request under test fails and rolls its own work back.
+
+
+@pytest.fixture
+def outbox(app):
+    """`outbox("a@b.org")` → the mails written to the outbox for that address, oldest first."""
+    folder = Path(app.config["DATA_DIR"]) / "outbox"
+
+    def mails_to(address: str):
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in sorted(folder.glob("*.eml")):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if message["To"] == address:
+                found.append(message)
+        return found
+
+    return mails_to
 
 
 @pytest.fixture

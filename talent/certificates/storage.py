@@ -10,31 +10,21 @@ when it resumes; a periodic task does it for folders idle for an hour).
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
 
 from talent.certificates.models import Certificate
+from talent.core import files
 from talent.extensions import db
 
 PDF_FOLDER = "certificates"
 STAGING_FOLDER = ".staging"
 # A staging area nobody wrote to for this long belongs to a process that is gone.
 STALE_STAGING_SECONDS = 3600
-_STAGED = "talent.certificates.staged_pdfs"
-
-
-@dataclass
-class _Staged:
-    path: Path
-    final: Path
-    # Innermost transaction open when staged: rolling it back deletes the file.
-    transaction: SessionTransaction | None
 
 
 def pdf_folder() -> Path:
@@ -49,75 +39,21 @@ def stage(pdf: bytes, serial: str, *, area: str | None = None) -> Path:
     """Write `pdf` to the staging area `area` (default: this process's); it moves to its final
     place when the current transaction commits."""
     folder = pdf_folder() / STAGING_FOLDER / (area or f"pid-{os.getpid()}")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        path = folder / f"{serial}.pdf"
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    session = db.session()
-    session.info.setdefault(_STAGED, []).append(
-        _Staged(
-            path,
-            pdf_folder() / f"{serial}.pdf",
-            session.get_nested_transaction() or session.get_transaction(),
-        )
+    path = files.write_atomically(folder, f"{serial}.pdf", [pdf])
+    files.follow_transaction(
+        path, on_commit=partial(_publish, final=pdf_folder() / f"{serial}.pdf"), on_rollback=files.delete
     )
     return path
 
 
 def discard(path: Path) -> None:
-    session = db.session()
-    session.info[_STAGED] = [item for item in session.info.get(_STAGED, []) if item.path != path]
+    files.forget(path)
     path.unlink(missing_ok=True)
 
 
 def _publish(path: Path, final: Path) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, final)
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_committed(session: Session) -> None:
-    if session.get_nested_transaction() is not None:  # a savepoint: wait for the real commit
-        return
-    for item in session.info.pop(_STAGED, []):
-        _publish(item.path, item.final)
-
-
-def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _delete_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    staged = session.info.get(_STAGED)
-    if not staged:
-        return
-    keep = []
-    for item in staged:
-        if previous_transaction.parent is None or _within(item.transaction, previous_transaction):
-            item.path.unlink(missing_ok=True)
-        else:
-            keep.append(item)
-    session.info[_STAGED] = keep
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _delete_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended without a commit
-        for item in session.info.pop(_STAGED, []):
-            item.path.unlink(missing_ok=True)
 
 
 def recover_staged(area: str | None = None) -> dict[str, int]:

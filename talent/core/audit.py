@@ -70,6 +70,16 @@ def changes_of(obj: Base) -> dict[str, list[Any]]:
     return out
 
 
+def real_changes(obj: Base) -> dict[str, list[Any]]:
+    """`changes_of` without the fields a new record merely leaves empty (old and new the same);
+    a redacted field stays, since its values are not there to compare."""
+    return {
+        name: change
+        for name, change in changes_of(obj).items()
+        if change[0] != change[1] or change[0] == REDACTED
+    }
+
+
 def _actor_id(actor) -> int | None:
     if actor is not None:
         return actor.id

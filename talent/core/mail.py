@@ -12,11 +12,9 @@ file per message. A failed delivery is logged: the change it reports is already 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -29,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from talent.core.db import utcnow
+from talent.core.files import is_within, write_atomically
 from talent.extensions import db
 
 log = logging.getLogger(__name__)
@@ -115,30 +114,10 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
 
 
 def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
-    outbox.mkdir(parents=True, exist_ok=True)
     name = f"{utcnow():%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}.eml"
-    # Written under a hidden temporary name and renamed, so a reader of the outbox never sees
-    # half a message. mkstemp creates it readable by the owner only: mails carry reset links.
-    fd, temp_name = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(message.as_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        final = outbox / name
-        os.replace(temp_name, final)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return final
-
-
-def _is_within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
+    # Written whole or not at all, so a reader of the outbox never sees half a message; readable
+    # by the owner only, since mails carry reset links.
+    return write_atomically(outbox, name, [message.as_bytes()])
 
 
 @event.listens_for(Session, "after_commit")
@@ -158,7 +137,7 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
     if previous_transaction.parent is None:
         session.info.pop(_QUEUE, None)
         return
-    session.info[_QUEUE] = [item for item in queued if not _is_within(item.transaction, previous_transaction)]
+    session.info[_QUEUE] = [item for item in queued if not is_within(item.transaction, previous_transaction)]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -7,17 +7,17 @@ over (call_id, status, id) — page 4 000 costs what page 1 costs, and no page c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from talent.accounts.models import User
 from talent.extensions import db
+from talent.programmes import review_queries
 from talent.programmes.models import (
     PLACE_HOLDING_OFFERS,
     Application,
@@ -29,10 +29,6 @@ from talent.programmes.models import (
 )
 from talent.reference.models import Country, Person
 from talent.reference.search import person_id_matches
-
-# A review whose weighted score is this far from the mean of the others' is flagged.
-OUTLIER_DISTANCE = Decimal("1.5")
-
 
 # --- the call's dashboard --------------------------------------------------------------------
 
@@ -100,15 +96,7 @@ def call_overview(call: Call, now: datetime) -> CallOverview:
         .where(Application.call_id == call.id)
         .group_by(Application.country_code, Application.status)
     ).all()
-    held_rows = db.session.execute(
-        select(Application.country_code, func.count())
-        .where(
-            Application.call_id == call.id,
-            Application.status == ApplicationStatus.ACCEPTED,
-            Application.offer_status.in_(PLACE_HOLDING_OFFERS),
-        )
-        .group_by(Application.country_code)
-    ).all()
+    held = places_held(call)
     quotas = call.country_quotas or {}
     codes = {code for code, _, _ in counts if code} | set(quotas)
     names = dict(db.session.execute(select(Country.code, Country.name).where(Country.code.in_(codes))).all())
@@ -121,7 +109,7 @@ def call_overview(call: Call, now: datetime) -> CallOverview:
             continue  # drafts have no country until they are submitted
         row = rows.setdefault(code, CountryRow(code, names.get(code, code or "—")))
         row.by_status[status] = row.by_status.get(status, 0) + count
-    for code, count in held_rows:
+    for code, count in held.items():
         rows.setdefault(code, CountryRow(code, names.get(code, code or "—"))).held = count
     for code, quota in quotas.items():
         rows.setdefault(code, CountryRow(code, names.get(code, code))).quota = quota
@@ -129,10 +117,24 @@ def call_overview(call: Call, now: datetime) -> CallOverview:
     return CallOverview(
         by_status=by_status,
         countries=countries,
-        held=sum(count for _, count in held_rows),
+        held=sum(held.values()),
         reviews=review_progress(call, now),
         quota_total=call.quota_total,
     )
+
+
+def places_held(call: Call) -> Counter:
+    """Places held per country code (None: unknown country), in one grouped query."""
+    rows = db.session.execute(
+        select(Application.country_code, func.count())
+        .where(
+            Application.call_id == call.id,
+            Application.status == ApplicationStatus.ACCEPTED,
+            Application.offer_status.in_(PLACE_HOLDING_OFFERS),
+        )
+        .group_by(Application.country_code)
+    )
+    return Counter({code: count for code, count in rows})
 
 
 def review_progress(call: Call, now: datetime) -> ReviewProgress:
@@ -284,33 +286,7 @@ def documents_of(application: Application) -> list[ApplicationDocument]:
     )
 
 
-@dataclass(frozen=True)
-class ReviewRow:
-    review: Review
-    reviewer_name: str
-    is_outlier: bool
-
-
-def reviews_of(application: Application) -> list[ReviewRow]:
-    """Every review of the application with its reviewer's name; submitted ones far from the
-    others' mean are flagged as outliers."""
-    rows = db.session.execute(
-        select(Review, User.display_name)
-        .join(User, User.id == Review.reviewer_id)
-        .where(Review.application_id == application.id)
-        .order_by(Review.assigned_at, Review.id)
-    ).all()
-    scores = {
-        review.id: review.weighted_score
-        for review, _ in rows
-        if review.status == ReviewStatus.SUBMITTED and review.weighted_score is not None
-    }
-    return [ReviewRow(review, name, _is_outlier(review.id, scores)) for review, name in rows]
-
-
-def _is_outlier(review_id: int, scores: dict[int, Decimal]) -> bool:
-    if review_id not in scores or len(scores) < 2:
-        return False
-    others = [score for ident, score in scores.items() if ident != review_id]
-    mean = sum(others) / len(others)
-    return abs(scores[review_id] - mean) >= OUTLIER_DISTANCE
+def reviews_of(application: Application) -> list[review_queries.ReviewRow]:
+    """Every review of the application with its reviewer's name, in the order they were assigned;
+    submitted ones far from the others' mean are flagged as outliers."""
+    return review_queries.reviews_of(application, order=(Review.assigned_at, Review.id))

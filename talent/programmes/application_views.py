@@ -259,7 +259,10 @@ def upload_too_large(error: RequestEntityTooLarge):
         return http.handle_http_exception(error)
     back = url_for("programmes.application", **(request.view_args or {}), _anchor="documents")
     return render_template(
-        "programmes/applications/too_large.html", message=documents.too_large_message(), back=back
+        "core/file_too_large.html",
+        message=documents.too_large_message(),
+        back=back,
+        back_label=_("Back to your application"),
     ), 413
 
 

@@ -9,13 +9,13 @@ fields live with the use cases in calls.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from talent.core.checks import row_by_id, text_problem
 from talent.core.errors import ValidationFailed
 from talent.core.i18n import LANGUAGES, is_known_timezone
 from talent.extensions import db
@@ -28,7 +28,6 @@ MAX_CRITERIA = 8
 MAX_GUIDANCE = 2000
 MAX_QUOTA = 100_000
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 LABELS = {
     "kind": _l("Kind"),
@@ -69,18 +68,9 @@ def text(value, field: str, *, max_length: int, required=False, multiline=False,
     if value is not None and not isinstance(value, str):
         fail(field, _("give text."), label=label)
     out = (value or "").replace("\r\n", "\n").strip()
-    if not out:
-        if required:
-            fail(field, _("this field is required."), label=label)
-        return ""
-    if len(out) > max_length:
-        fail(field, _("at most %(n)d characters.", n=max_length), label=label)
-    allowed = {"\n"} if multiline else set()
-    if any(
-        (unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in allowed) or ch in _BIDI_CONTROLS
-        for ch in out
-    ):
-        fail(field, _("control characters are not allowed."), label=label)
+    problem = text_problem(out, max_length=max_length, required=required, multiline=multiline)
+    if problem:
+        fail(field, problem, label=label)
     return out
 
 
@@ -181,25 +171,11 @@ PROGRAMME_CHECKS = {
 }
 
 
-def clean(checks: dict, values: dict) -> dict:
-    out = {}
-    for key, value in values.items():
-        check = checks.get(key)
-        if check is None:
-            raise ValidationFailed(_("Unknown field: %(field)s.", field=key), field=key)
-        out[key] = check(value, key)
-    return out
-
-
 # --- calls: values -------------------------------------------------------------------------
 
 
 def _programme(value, field):
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    found = (
-        db.session.get(Programme, value) if isinstance(value, int) and not isinstance(value, bool) else None
-    )
+    found = row_by_id(Programme, value)
     if found is None:
         fail(field, _("choose a programme from the list."))
     return found.id

@@ -13,16 +13,12 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from talent.core import audit
+from talent.core.checks import clean
 from talent.core.db import utcnow
 from talent.core.errors import IllegalTransition
 from talent.extensions import db
-from talent.programmes.call_checks import CALL_CHECKS, PROGRAMME_CHECKS, clean, fail
+from talent.programmes.call_checks import CALL_CHECKS, PROGRAMME_CHECKS, fail
 from talent.programmes.models import Application, Call, Programme, Review, ReviewStatus
-
-
-def _changes(obj) -> dict:
-    return {name: change for name, change in audit.changes_of(obj).items() if change[0] != change[1]}
-
 
 # --- programmes ------------------------------------------------------------------------------
 
@@ -70,7 +66,7 @@ def create_programme(
     _check_name_free(None, values["name"])
     programme = Programme(**values)
     db.session.add(programme)
-    diff = _changes(programme)
+    diff = audit.real_changes(programme)
     _flush_unique_name(programme.name)
     audit.record("programme.created", programme, changes=diff, summary=programme.name, actor=actor)
     db.session.flush()
@@ -84,7 +80,7 @@ def update_programme(programme: Programme, *, actor=None, **changes) -> Programm
         _check_name_free(programme, values["name"])
     for key, value in values.items():
         setattr(programme, key, value)
-    diff = _changes(programme)
+    diff = audit.real_changes(programme)
     if diff:
         _flush_unique_name(programme.name)
         audit.record("programme.updated", programme, changes=diff, summary=programme.name, actor=actor)
@@ -168,7 +164,7 @@ def create_call(*, programme_id, title, opens_at, closes_at, actor=None, **value
     _check_call(None, values)
     call = Call(**values, is_published=False)
     db.session.add(call)
-    diff = _changes(call)
+    diff = audit.real_changes(call)
     db.session.flush()
     audit.record("call.created", call, changes=diff, summary=call.title, actor=actor)
     db.session.flush()
@@ -181,7 +177,7 @@ def update_call(call: Call, *, actor=None, **changes) -> Call:
     _check_call(call, values)
     for key, value in values.items():
         setattr(call, key, value)
-    diff = _changes(call)
+    diff = audit.real_changes(call)
     if diff:
         audit.record("call.updated", call, changes=diff, summary=call.title, actor=actor)
     db.session.flush()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -34,12 +34,12 @@ from talent.core import audit
 from talent.core.db import utcnow
 from talent.core.errors import DomainError, IllegalTransition, ValidationFailed
 from talent.extensions import db
+from talent.programmes.admin_queries import places_held
 from talent.programmes.decision_messages import tell_answer, tell_decision, tell_lapsed
 from talent.programmes.labels import APPLICATION_STATUS
 from talent.programmes.models import (
     DECIDABLE_STATES,
     DECISIONS,
-    PLACE_HOLDING_OFFERS,
     Application,
     ApplicationStatus,
     Call,
@@ -94,20 +94,6 @@ def _attach(application: Application, call: Call) -> Application:
     # The model reads `application.call` (offer days, deadline); the locked call is that call.
     set_committed_value(application, "call", call)
     return application
-
-
-def places_held(call: Call) -> Counter:
-    """Places held per country code (None: unknown country), in one grouped query."""
-    rows = db.session.execute(
-        select(Application.country_code, func.count())
-        .where(
-            Application.call_id == call.id,
-            Application.status == ApplicationStatus.ACCEPTED,
-            Application.offer_status.in_(PLACE_HOLDING_OFFERS),
-        )
-        .group_by(Application.country_code)
-    )
-    return Counter({code: count for code, count in rows})
 
 
 def country_name(code: str | None) -> str:

@@ -5,17 +5,15 @@ declared type are not trusted), and only up to `MAX_DOCUMENT_BYTES`, counted whi
 in chunks, so a large upload is never held in memory. It is stored as DATA_DIR/documents/<random
 hex> with no extension and served only as an attachment with the checked media type.
 
-Files follow the transaction that records them: a new file is deleted again when its
-transaction rolls back, and a replaced or deleted one is removed only after the commit, so a
-failed request never leaves a row pointing at a missing file (nor an orphan file behind).
+Files follow the transaction that records them (talent.core.files): a new file is deleted again
+when its transaction rolls back, and a replaced or deleted one is removed only after the commit,
+so a failed request never leaves a row pointing at a missing file (nor an orphan file behind).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -24,10 +22,8 @@ from typing import IO
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
-from talent.core import audit
+from talent.core import audit, files
 from talent.core.db import utcnow
 from talent.core.errors import IllegalTransition, ValidationFailed
 from talent.extensions import db
@@ -47,8 +43,6 @@ SIGNATURES = (
 EXTENSIONS = {media_type: extension for _magic, media_type, extension in SIGNATURES}
 _HEAD = max(len(magic) for magic, _type, _ext in SIGNATURES)
 _CHUNK = 64 * 1024
-_NEW = "talent.programmes.new_documents"
-_OLD = "talent.programmes.old_documents"
 
 
 class DocumentRefused(ValidationFailed):
@@ -57,13 +51,6 @@ class DocumentRefused(ValidationFailed):
     def __init__(self, message: str, *, status_code: int = 422):
         super().__init__(message, field="file")
         self.status_code = status_code
-
-
-@dataclass
-class _Pending:
-    path: Path
-    # Innermost transaction open when the file was written or marked for removal.
-    transaction: SessionTransaction | None
 
 
 def folder() -> Path:
@@ -128,35 +115,22 @@ def store(stream: IO[bytes]) -> StoredFile:
     media_type = next((kind for magic, kind, _ext in SIGNATURES if head.startswith(magic)), None)
     if media_type is None:
         raise DocumentRefused(not_allowed_message())
-    target = folder()
-    target.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target, prefix=".", suffix=".tmp")
     digest, size = hashlib.sha256(head), len(head)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(head)
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise DocumentRefused(too_large_message(), status_code=413)
-                digest.update(chunk)
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        stored_name = secrets.token_hex(32)
-        final = target / stored_name
-        os.replace(temp_name, final)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _remember(_NEW, final)
+
+    def checked_chunks():
+        nonlocal size
+        yield head
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise DocumentRefused(too_large_message(), status_code=413)
+            digest.update(chunk)
+            yield chunk
+
+    stored_name = secrets.token_hex(32)
+    final = files.write_atomically(folder(), stored_name, checked_chunks())
+    files.follow_transaction(final, on_rollback=files.delete)
     return StoredFile(stored_name, media_type, size, digest.hexdigest())
-
-
-def _remember(key: str, path: Path) -> None:
-    session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(key, []).append(_Pending(path, transaction))
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -190,7 +164,7 @@ def attach(
         document = ApplicationDocument(application_id=application.id, doc_type=doc_type)
         db.session.add(document)
     else:
-        _remember(_OLD, path_of(document))
+        files.follow_transaction(path_of(document), on_commit=files.delete)
     document.original_name = name
     document.stored_name = stored.stored_name
     document.media_type = stored.media_type
@@ -213,7 +187,7 @@ def attach(
 def remove(application: Application, document: ApplicationDocument, *, actor) -> None:
     """Delete a draft's document; its file goes once the deletion is committed."""
     _check_editable(application)
-    _remember(_OLD, path_of(document))
+    files.follow_transaction(path_of(document), on_commit=files.delete)
     audit.record(
         "application.document_deleted",
         application,
@@ -245,47 +219,3 @@ def can_download(document: ApplicationDocument, application: Application, user) 
     if active is None:
         return False
     return not application.call.is_blind_review or document.doc_type in BLIND_SAFE_DOCUMENTS
-
-
-# --- files follow the transaction ----------------------------------------------------------
-
-
-def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_replaced_files(session: Session) -> None:
-    if session.get_nested_transaction() is not None:  # a savepoint: wait for the real commit
-        return
-    session.info.pop(_NEW, None)
-    for item in session.info.pop(_OLD, []):
-        item.path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    for key, delete in ((_NEW, True), (_OLD, False)):
-        pending = session.info.get(key)
-        if not pending:
-            continue
-        keep = []
-        for item in pending:
-            if previous_transaction.parent is None or _within(item.transaction, previous_transaction):
-                if delete:
-                    item.path.unlink(missing_ok=True)
-            else:
-                keep.append(item)
-        session.info[key] = keep
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended without a commit
-        for item in session.info.pop(_NEW, []):
-            item.path.unlink(missing_ok=True)
-        session.info.pop(_OLD, None)

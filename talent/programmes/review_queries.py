@@ -271,13 +271,13 @@ class ReviewRow:
     is_outlier: bool
 
 
-def reviews_of(application: Application) -> list[ReviewRow]:
+def reviews_of(application: Application, *, order=(Review.id,)) -> list[ReviewRow]:
     """The application's reviews with their reviewer's name and outlier flag (admin pages), one query."""
     rows = db.session.execute(
         select(Review, User.display_name)
         .join(User, User.id == Review.reviewer_id)
         .where(Review.application_id == application.id)
-        .order_by(Review.id)
+        .order_by(*order)
     ).all()
     submitted = {
         review.id: review.weighted_score

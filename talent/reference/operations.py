@@ -81,15 +81,6 @@ def clean_text(value, field: str, *, max_length: int, required: bool = False) ->
     return text
 
 
-def _changes(obj) -> dict:
-    """The audit diff without fields a new record merely leaves empty."""
-    return {
-        name: change
-        for name, change in audit.changes_of(obj).items()
-        if change[0] != change[1] or change[0] == audit.REDACTED
-    }
-
-
 def _country_code(value, field: str, *, required: bool) -> str | None:
     code = (value or "").strip().upper()
     if not code:
@@ -167,7 +158,7 @@ def create_institution(
     )
     institution = Institution(**values)
     db.session.add(institution)
-    diff = _changes(institution)
+    diff = audit.real_changes(institution)
     db.session.flush()
     audit.record("institution.created", institution, changes=diff, summary=institution.name, actor=actor)
     db.session.flush()
@@ -179,7 +170,7 @@ def update_institution(institution: Institution, *, actor=None, **changes) -> In
     values = _institution_values(changes)
     for key, value in values.items():
         setattr(institution, key, value)
-    diff = _changes(institution)
+    diff = audit.real_changes(institution)
     if diff:
         audit.record("institution.updated", institution, changes=diff, summary=institution.name, actor=actor)
     db.session.flush()
@@ -325,7 +316,7 @@ def save_profile(user, *, actor=None, today: date | None = None, **values) -> Pe
     if passport is not None and passport != person.passport_number:
         person.passport_number = passport
 
-    diff = _changes(person)
+    diff = audit.real_changes(person)
     db.session.flush()
     if diff:
         action = "person.created" if is_new else "person.updated"
@@ -374,7 +365,7 @@ def create_person(*, name_latin, email=None, actor=None, today: date | None = No
     if passport:
         person.passport_number = passport
     db.session.add(person)
-    diff = _changes(person)
+    diff = audit.real_changes(person)
     db.session.flush()
     audit.record("person.created", person, changes=diff, summary=person.name_latin, actor=actor)
     return person

@@ -8,7 +8,6 @@ shows only the message. Rules across fields live with the use cases in operation
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -16,9 +15,9 @@ import pycountry
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from talent.core.checks import row_by_id, text_problem
 from talent.core.errors import ValidationFailed
 from talent.core.i18n import LANGUAGES
-from talent.extensions import db
 from talent.reference.data.isced import ISCED_FIELDS, ISCED_LEVELS
 from talent.reference.models import Institution, InstitutionKind
 from talent.workshops.models import Course, SessionKind
@@ -40,8 +39,6 @@ HOST_KINDS = frozenset(
         InstitutionKind.ENTERPRISE,
     }
 )
-# Bidirectional overrides and isolates can make a text display as something it is not.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 LABELS = {
     "code": _l("Code"),
@@ -83,34 +80,14 @@ def fail(field: str, problem: str, *, label=None):
     raise ValidationFailed(_("%(field)s: %(problem)s", field=label, problem=problem), field=field)
 
 
-def clean(checks: dict, values: dict) -> dict:
-    """Run each value through its field's check; a field nobody checks is refused."""
-    out = {}
-    for key, value in values.items():
-        check = checks.get(key)
-        if check is None:
-            raise ValidationFailed(_("Unknown field: %(field)s.", field=key), field=key)
-        out[key] = check(value, key)
-    return out
-
-
 # --- kinds of value ------------------------------------------------------------------------
 
 
 def text(value, field: str, *, max_length: int, required=False, multiline=False, label=None) -> str:
     out = "" if value is None else str(value).replace("\r\n", "\n").strip()
-    if not out:
-        if required:
-            fail(field, _("this field is required."), label=label)
-        return ""
-    if len(out) > max_length:
-        fail(field, _("at most %(n)d characters.", n=max_length), label=label)
-    allowed = {"\n"} if multiline else set()
-    if any(
-        (unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in allowed) or ch in _BIDI_CONTROLS
-        for ch in out
-    ):
-        fail(field, _("control characters are not allowed."), label=label)
+    problem = text_problem(out, max_length=max_length, required=required, multiline=multiline)
+    if problem:
+        fail(field, problem, label=label)
     return out
 
 
@@ -150,9 +127,7 @@ def lines(value, field: str, *, max_items: int, max_length: int) -> list[str]:
 
 def record(model, value, field: str, problem: str):
     """The row `value` (an id, as a number or digits) names, or a refusal with `problem`."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    found = db.session.get(model, value) if isinstance(value, int) and not isinstance(value, bool) else None
+    found = row_by_id(model, value)
     if found is None:
         fail(field, problem)
     return found

@@ -294,4 +294,9 @@ def upload_too_large(error: RequestEntityTooLarge):
         return http.handle_http_exception(error)
     upload_page = "workshops.import_scores" if "scores" in request.endpoint else "workshops.import_enrolments"
     back = url_for(upload_page, **(request.view_args or {}))
-    return render_template("workshops/import_too_large.html", message=too_large_message(), back=back), 413
+    return render_template(
+        "core/file_too_large.html",
+        message=too_large_message(),
+        back=back,
+        back_label=_("Upload another file"),
+    ), 413

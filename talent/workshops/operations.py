@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from talent.core import audit
+from talent.core.checks import clean
 from talent.core.errors import IllegalTransition, ValidationFailed
 from talent.extensions import db
 from talent.workshops import checks
@@ -52,10 +53,6 @@ def _require(values: dict, names) -> None:
     for name in names:
         if name not in values:
             fail(name, _("this field is required."))
-
-
-def _changes(obj) -> dict:
-    return {name: change for name, change in audit.changes_of(obj).items() if change[0] != change[1]}
 
 
 # --- courses -------------------------------------------------------------------------------
@@ -99,11 +96,11 @@ def _flush_unique_code(code: str) -> None:
 def create_course(*, actor=None, **values) -> Course:
     """A new course. Needs code, title, field_code and isced_level; the rest has defaults."""
     _require(values, COURSE_REQUIRED)
-    values = checks.clean(checks.COURSE_CHECKS, {**COURSE_DEFAULTS, **values})
+    values = clean(checks.COURSE_CHECKS, {**COURSE_DEFAULTS, **values})
     _check_course(None, values)
     course = Course(**values)
     db.session.add(course)
-    diff = _changes(course)
+    diff = audit.real_changes(course)
     _flush_unique_code(course.code)
     audit.record("course.created", course, changes=diff, summary=course.code, actor=actor)
     db.session.flush()
@@ -112,11 +109,11 @@ def create_course(*, actor=None, **values) -> Course:
 
 def update_course(course: Course, *, actor=None, **changes) -> Course:
     """Change some of a course's facts; values not given stay as they are."""
-    values = checks.clean(checks.COURSE_CHECKS, changes)
+    values = clean(checks.COURSE_CHECKS, changes)
     _check_course(course, values)
     for key, value in values.items():
         setattr(course, key, value)
-    diff = _changes(course)
+    diff = audit.real_changes(course)
     if diff:
         _flush_unique_code(course.code)
         audit.record("course.updated", course, changes=diff, summary=course.code, actor=actor)
@@ -188,11 +185,11 @@ def _refuse_if_closed(cohort: Cohort) -> None:
 def create_cohort(*, actor=None, **values) -> Cohort:
     """A new run of a course. Institution staff (`actor`) may only create their own institution's."""
     _require(values, COHORT_REQUIRED)
-    values = checks.clean(checks.COHORT_CHECKS, {"instructors": [], **values})
+    values = clean(checks.COHORT_CHECKS, {"instructors": [], **values})
     _check_cohort(None, values, actor)
     cohort = Cohort(**values)
     db.session.add(cohort)
-    diff = _changes(cohort)
+    diff = audit.real_changes(cohort)
     db.session.flush()
     audit.record("cohort.created", cohort, changes=diff, summary=cohort.course.code, actor=actor)
     db.session.flush()
@@ -201,7 +198,7 @@ def create_cohort(*, actor=None, **values) -> Cohort:
 
 def update_cohort(cohort: Cohort, *, actor=None, **changes) -> Cohort:
     """Change some of a cohort's facts. New seats go to the waitlist at once, in order."""
-    values = checks.clean(checks.COHORT_CHECKS, changes)
+    values = clean(checks.COHORT_CHECKS, changes)
     if "capacity" in values:
         # Count the seats under the cohort's lock, so that no enrolment slips in between.
         cohort = lock_cohort(cohort.id)
@@ -210,7 +207,7 @@ def update_cohort(cohort: Cohort, *, actor=None, **changes) -> Cohort:
     grew = "capacity" in values and values["capacity"] > cohort.capacity
     for key, value in values.items():
         setattr(cohort, key, value)
-    diff = _changes(cohort)
+    diff = audit.real_changes(cohort)
     if diff:
         audit.record("cohort.updated", cohort, changes=diff, actor=actor)
     db.session.flush()

@@ -1,35 +1,15 @@
-"""Fixtures for the account tests: the mail outbox, a rate-limited app, form-error reading."""
+"""Fixtures for the account tests: a rate-limited app, form-error reading (the mail outbox is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import html
 import re
-from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 
 from talent import create_app
 from talent.extensions import db as _db
 from talent.extensions import limiter
-
-
-@pytest.fixture
-def outbox(app):
-    """`outbox("a@b.org")` → the mails written to the outbox for that address, oldest first."""
-    folder = Path(app.config["DATA_DIR"]) / "outbox"
-
-    def mails_to(address: str):
-        if not folder.is_dir():
-            return []
-        found = []
-        for path in sorted(folder.glob("*.eml")):
-            message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"] == address:
-                found.append(message)
-        return found
-
-    return mails_to
 
 
 def reset_link(message) -> str:

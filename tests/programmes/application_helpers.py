@@ -1,7 +1,7 @@
 """Helpers for the application tests: files of each kind, stored documents, the applicant's own
 profile, mail bodies, and a snapshot of what an application holds (to prove a refusal changed nothing).
 
-The fixtures these tests share (`applicant`, `applicant_client`, `outbox`) are in conftest.py.
+The fixtures these tests share are in conftest.py (`applicant`, `applicant_client`) and tests/conftest.py (`outbox`).
 """
 
 from __future__ import annotations

@@ -1,13 +1,11 @@
 """Programme factories: programmes, calls (open now unless told), applications in any state, reviews;
-the applicant with their own profile, reviewers, submitted applications, and the mail outbox."""
+the applicant with their own profile, reviewers and submitted applications."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
 from decimal import Decimal
-from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 
@@ -162,24 +160,6 @@ def make_review(db):
         return review
 
     return make
-
-
-@pytest.fixture
-def outbox(app):
-    """`outbox("a@b.org")` → the mails written to the outbox for that address, oldest first."""
-    folder = Path(app.config["DATA_DIR"]) / "outbox"
-
-    def mails_to(address: str):
-        if not folder.is_dir():
-            return []
-        found = []
-        for path in sorted(folder.glob("*.eml")):
-            message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"] == address:
-                found.append(message)
-        return found
-
-    return mails_to
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """Two administrators accepting the last place at the same moment: one succeeds, one is refused.
 
-Each request runs in its own thread with its own app context, session and database connection,
-as under gunicorn, so the data is committed for real (as in tests/workshops/test_enrolment_concurrency.py):
-on PostgreSQL in the run's test database, removed afterwards; on SQLite in a file of its own.
+The requests race as tests/concurrency.py runs them (a thread, app context and connection each);
+the data they race for is removed afterwards on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,7 +19,8 @@ from talent.core.permissions import Role
 from talent.extensions import db
 from talent.programmes.models import Application, ApplicationStatus, Call, Programme, ProgrammeKind
 from talent.reference.models import Person
-from tests.workshops.test_enrolment_concurrency import POSTGRES_URL, _app
+from tests import concurrency
+from tests.concurrency import at_once
 
 
 @dataclass
@@ -103,31 +102,17 @@ def _tear_down(app, scenario: Scenario) -> None:
 
 def _accept_at_once(app, scenario: Scenario) -> list[int | BaseException]:
     """Each administrator accepts a different application for the one place, at the same moment."""
-    answers: list[int | BaseException] = [0] * len(scenario.application_ids)
-    barrier = threading.Barrier(len(answers))
 
-    def post(index: int) -> None:
-        try:
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = scenario.admin_session_ids[index]
-                session["_fresh"] = True
-            barrier.wait(timeout=60)
-            response = client.post(
+    def accept(index: int):
+        def send(client) -> int:
+            return client.post(
                 f"/admin/applications/{scenario.application_ids[index]}/decision",
                 data={"decision": "accepted"},
-            )
-            answers[index] = response.status_code
-        except BaseException as error:  # reported by the test
-            answers[index] = error
+            ).status_code
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(answers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return answers
+        return scenario.admin_session_ids[index], send
+
+    return at_once(app, [accept(i) for i in range(len(scenario.application_ids))], timeout=120)
 
 
 def _statuses(app, scenario: Scenario) -> list[ApplicationStatus]:
@@ -149,14 +134,10 @@ def _assert_one_place_given(app, scenario: Scenario, answers) -> None:
 
 @pytest.fixture
 def postgres_app(app, tmp_path):
-    if not POSTGRES_URL:
-        pytest.skip("TALENT_TEST_POSTGRES_URL is not set: the row lock is tested on PostgreSQL")
-    second = _app(app.config["DATABASE_URL"], tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10})
-    try:
+    with concurrency.postgres_app(
+        app, tmp_path, why="the row lock is tested on PostgreSQL", engine_options={"pool_size": 10}
+    ) as second:
         yield second
-    finally:
-        with second.app_context():
-            db.engine.dispose()
 
 
 def test_postgres_two_admins_accepting_the_last_place(postgres_app):
@@ -177,18 +158,8 @@ def test_postgres_eight_admins_accepting_the_last_place(postgres_app):
 
 @pytest.fixture
 def sqlite_app(tmp_path):
-    from talent.core.setup import initialise_database
-
-    fresh = _app(f"sqlite:///{tmp_path / 'decisions.sqlite3'}", tmp_path)
-    with fresh.app_context():
-        initialise_database()
-        db.session.commit()
-        db.session.remove()
-    try:
+    with concurrency.sqlite_app(tmp_path, "decisions.sqlite3") as fresh:
         yield fresh
-    finally:
-        with fresh.app_context():
-            db.engine.dispose()
 
 
 def test_sqlite_two_admins_accepting_the_last_place(sqlite_app):

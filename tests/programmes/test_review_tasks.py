@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -18,13 +17,8 @@ def notes_for(db, user):
     return db.session.scalars(select(Notification).where(Notification.user_id == user.id)).all()
 
 
-def mails_to(app, address: str) -> list:
-    folder = Path(app.config["DATA_DIR"]) / "outbox"
-    return [p for p in folder.glob("*.eml") if f"To: {address}" in p.read_text()] if folder.is_dir() else []
-
-
 def test_overdue_reviews_are_reminded_once_per_interval(
-    app, db, make_call, make_reviewer, submitted, make_review, make_application
+    db, make_call, make_reviewer, submitted, make_review, make_application, outbox
 ):
     address = f"late-{uuid.uuid4().hex[:8]}@example.org"
     late = make_reviewer(email=address)
@@ -39,13 +33,13 @@ def test_overdue_reviews_are_reminded_once_per_interval(
     assert send_review_reminders(now=now) == 2
     assert len(notes_for(db, late)) == 1 and "2 overdue reviews" in notes_for(db, late)[0].message
     assert notes_for(db, punctual) == []
-    assert len(mails_to(app, address)) == 1
+    assert len(outbox(address)) == 1
     for review in overdue:
         db.session.refresh(review)
         assert review.last_reminded_at is not None
 
     assert send_review_reminders(now=now + timedelta(hours=8)) == 0
-    assert len(notes_for(db, late)) == 1 and len(mails_to(app, address)) == 1
+    assert len(notes_for(db, late)) == 1 and len(outbox(address)) == 1
 
     assert send_review_reminders(now=now + timedelta(days=REMIND_EVERY_DAYS)) == 2
     assert len(notes_for(db, late)) == 2

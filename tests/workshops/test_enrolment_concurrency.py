@@ -1,16 +1,12 @@
 """Capacity under load: many enrolment requests at the same moment never overfill a cohort.
 
-Each request runs in its own thread with its own app context, session and database connection,
-as under gunicorn, so the test data is committed for real (the `db` fixture's rolled-back
-connection cannot be shared between threads): on PostgreSQL in the run's test database, and
-removed afterwards; on SQLite in a database file of its own.
+The requests race as tests/concurrency.py runs them (a thread, app context and connection each);
+the data they race for is removed afterwards on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +14,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, or_, select
 
-from talent import create_app
 from talent.accounts.models import User, UserRole
 from talent.core.audit import AuditEntry
 from talent.core.models import Notification
@@ -26,29 +21,13 @@ from talent.core.permissions import Role
 from talent.extensions import db
 from talent.reference.models import Institution, InstitutionKind, Person
 from talent.workshops.models import Cohort, CohortSession, Course, Enrolment, EnrolmentStatus
+from tests import concurrency
+from tests.concurrency import at_once
 
-POSTGRES_URL = os.environ.get("TALENT_TEST_POSTGRES_URL")
 WAITLIST_NUMBER = re.compile(r"number (\d+) on the waitlist")
 # Real connections that contend for the cohort's lock at once; the other requests queue for a
 # connection as they would behind a production pool. The server allows 100 in all.
 POSTGRES_POOL = {"pool_size": 40, "max_overflow": 0, "pool_timeout": 120, "pool_pre_ping": True}
-
-
-def _app(database_url: str, data_dir, **extra):
-    return create_app(
-        {
-            "ENV": "testing",
-            "DATA_DIR": str(data_dir),
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "BASE_URL": "http://talent.test",
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": None,
-            **extra,
-        }
-    )
 
 
 @dataclass
@@ -143,30 +122,22 @@ class Answer:
 def _enrol_at_once(app, scenario: Scenario, person_ids: list[int]) -> list[Answer]:
     """One thread per request; all of them wait at a barrier and post together."""
     answers = [Answer(person_id) for person_id in person_ids]
-    barrier = threading.Barrier(len(answers))
 
-    def post(answer: Answer) -> None:
-        try:
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = scenario.admin_session_id
-                session["_fresh"] = True
-            barrier.wait(timeout=60)
+    def enrol(answer: Answer):
+        def send(client) -> None:
             response = client.post(
                 f"/cohorts/{scenario.cohort_id}/enrol", data={"person_id": str(answer.person_id)}
             )
             answer.status = response.status_code
             with client.session_transaction() as session:
                 answer.message = " ".join(str(m) for _, m in session.get("_flashes", []))
-        except BaseException as error:  # reported by the test, with the request it came from
-            answer.error = error
 
-    threads = [threading.Thread(target=post, args=(answer,)) for answer in answers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "requests still running after 5 minutes"
+        return scenario.admin_session_id, send
+
+    outcomes = at_once(app, [enrol(answer) for answer in answers], timeout=300)
+    for answer, outcome in zip(answers, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            answer.error = outcome
     return answers
 
 
@@ -214,15 +185,10 @@ def _assert_seats_then_an_ordered_waitlist(app, scenario: Scenario, answers: lis
 
 @pytest.fixture
 def postgres_app(app, tmp_path):
-    """A second app on the run's PostgreSQL test database, with a pool for many requests at once."""
-    if not POSTGRES_URL:
-        pytest.skip("TALENT_TEST_POSTGRES_URL is not set: the concurrency figure needs PostgreSQL")
-    second = _app(app.config["DATABASE_URL"], tmp_path, SQLALCHEMY_ENGINE_OPTIONS=POSTGRES_POOL)
-    try:
+    with concurrency.postgres_app(
+        app, tmp_path, why="the concurrency figure needs PostgreSQL", engine_options=POSTGRES_POOL
+    ) as second:
         yield second
-    finally:
-        with second.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -263,19 +229,8 @@ def test_postgres_the_same_person_asked_for_at_once_is_enrolled_once(postgres_ap
 
 @pytest.fixture
 def sqlite_app(tmp_path):
-    """A fresh app on a SQLite file of its own, set up as `talent init` does."""
-    from talent.core.setup import initialise_database
-
-    fresh = _app(f"sqlite:///{tmp_path / 'concurrency.sqlite3'}", tmp_path)
-    with fresh.app_context():
-        initialise_database()
-        db.session.commit()
-        db.session.remove()
-    try:
+    with concurrency.sqlite_app(tmp_path, "concurrency.sqlite3") as fresh:
         yield fresh
-    finally:
-        with fresh.app_context():
-            db.engine.dispose()
 
 
 def test_sqlite_30_requests_for_5_seats(sqlite_app):
