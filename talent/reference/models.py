@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from talent.core.db import Base, created_at, enum_column, intpk, utcnow
@@ -69,6 +69,9 @@ class Gender(StrEnum):
     UNDISCLOSED = "undisclosed"
 
 
+STAFF_MADE_WITH_EMAIL = text("user_id IS NULL AND email IS NOT NULL")
+
+
 class Person(Base):
     """One person across programmes: scholarship → exchange → workshop → alumni."""
 
@@ -76,6 +79,16 @@ class Person(Base):
     __audit_redact__ = {"passport_number_encrypted"}
     __table_args__ = (
         CheckConstraint("isced_level BETWEEN 0 AND 8", name="isced_level_range"),
+        # One staff-made record per e-mail address, so that two staff adding the same new trainee
+        # at once end up with one person (create_person uses the record that won). A registered
+        # user's own profile may share the address with the record staff made before they joined.
+        Index(
+            "uq_persons_staff_made_email",
+            "email",
+            unique=True,
+            sqlite_where=STAFF_MADE_WITH_EMAIL,
+            postgresql_where=STAFF_MADE_WITH_EMAIL,
+        ),
         # Substring search (talent.reference.search) on PostgreSQL; SQLite has its FTS5 table.
         *(
             Index(

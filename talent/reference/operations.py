@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pycountry
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from talent.core import audit
 from talent.core.errors import ValidationFailed
@@ -359,13 +360,31 @@ def create_person(*, name_latin, email=None, actor=None, today: date | None = No
 
     When the person later registers with the same e-mail address, their account can claim it.
     """
+    return add_person(name_latin=name_latin, email=email, actor=actor, today=today, **values)[0]
+
+
+def add_person(
+    *, name_latin, email=None, actor=None, today: date | None = None, **values
+) -> tuple[Person, bool]:
+    """`create_person`, also telling whether the record was made (True) or found (False).
+
+    Staff adding the same new address at the same moment (two cohorts, two uploads) get one
+    record: the unique index lets the first in, and the others get that one back, unchanged.
+    """
     cleaned = validate_person_values(name_latin=name_latin, email=email, today=today, **values)
     passport = cleaned.pop("passport_number", None)
     person = Person(**cleaned)
     if passport:
         person.passport_number = passport
-    db.session.add(person)
     diff = audit.real_changes(person)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_person_by_email(person.email) if person.email else None
+        if existing is None:
+            raise
+        return existing, False
     audit.record("person.created", person, changes=diff, summary=person.name_latin, actor=actor)
-    return person
+    return person, True

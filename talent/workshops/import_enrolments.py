@@ -23,7 +23,7 @@ from sqlalchemy.orm import lazyload
 from talent.core.errors import DomainError, ValidationFailed
 from talent.extensions import db
 from talent.reference.models import Country, Person
-from talent.reference.operations import create_person, validate_person_values
+from talent.reference.operations import add_person, validate_person_values
 from talent.workshops.enrolment import check_open, enrol, lock_cohort, next_waitlist_position, seats_taken
 from talent.workshops.import_files import Row, Table, cell_text, read_table
 from talent.workshops.models import Cohort, Enrolment, EnrolmentSource, EnrolmentStatus
@@ -33,7 +33,7 @@ OPTIONAL = ("name_native", "nationality", "date_of_birth")
 TEMPLATE_COLUMNS = ("name_latin", "name_native", "email", "nationality", "date_of_birth")
 CHUNK = 500
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Columns of the file → arguments of create_person.
+# Columns of the file → arguments of add_person.
 _PERSON_FIELDS = (
     ("name_latin", "name_latin"),
     ("name_native", "name_native"),
@@ -304,15 +304,21 @@ def apply_enrolments(
             try:
                 with db.session.begin_nested():
                     if is_new:
-                        person = create_person(**item.values, actor=actor, today=today)
-                    result = enrol(cohort, person, source=EnrolmentSource.IMPORT, actor=actor, today=today)
+                        person, is_new = add_person(**item.values, actor=actor, today=today)
+                        if not is_new:  # made by someone else (another upload, a form) a moment ago
+                            before = _enrolments_of(cohort, {person.id}).get(person.id, (None, None))[0]
+                    result = None
+                    if before in _PLACED:
+                        result = enrol(
+                            cohort, person, source=EnrolmentSource.IMPORT, actor=actor, today=today
+                        )
             except DomainError as error:
                 applied.counts[Outcome.ERROR] += 1
                 chunk_errors.append((line, _("line %(line)d: %(message)s", line=line, message=error.message)))
                 continue
             if is_new:
                 applied.counts["new_person"] += 1
-            if before is None and not result.created:  # someone else enrolled them a moment ago
+            if result is None or (before is None and not result.created):  # enrolled a moment ago
                 applied.counts[Outcome.ALREADY] += 1
             elif result.status == EnrolmentStatus.ENROLLED:
                 applied.counts[Outcome.ENROL] += 1
