@@ -80,7 +80,8 @@ def real_changes(obj: Base) -> dict[str, list[Any]]:
     }
 
 
-def _actor_id(actor) -> int | None:
+def actor_id(actor) -> int | None:
+    """The acting user's id: `actor` if given, else the logged-in user, else None (CLI, scheduler)."""
     if actor is not None:
         return actor.id
     try:
@@ -99,7 +100,7 @@ def record(
     if getattr(obj, "id", None) is None:
         db.session.flush()
     entry = AuditEntry(
-        actor_id=_actor_id(actor),
+        actor_id=actor_id(actor),
         action=action,
         object_type=obj.__tablename__,
         object_id=str(obj.id),

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -35,15 +34,6 @@ from talent.workshops.models import (
 )
 
 SCORE_STEP = Decimal("0.01")
-
-
-def _actor_id(actor) -> int | None:
-    if actor is not None:
-        return actor.id
-    try:
-        return current_user.id if current_user and current_user.is_authenticated else None
-    except (RuntimeError, AttributeError):  # outside a request: CLI or scheduler
-        return None
 
 
 def _check_open(cohort: Cohort) -> None:
@@ -92,7 +82,7 @@ def record_attendance(session: CohortSession, marks: Mapping[int, AttendanceStat
             )
         )
     }
-    recorder = _actor_id(actor)
+    recorder = audit.actor_id(actor)
     changed = 0
     for eid, status in statuses.items():
         row = existing.get(eid)
