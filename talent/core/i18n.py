@@ -16,6 +16,8 @@ LANGUAGES: dict[str, str] = {
     "pt": "Português",
     "ar": "العربية",
 }
+# Languages a title or name may be given in besides English, which is always required.
+OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 RTL_LANGUAGES = {"ar"}
 # BCP 47 tags for <html lang>: Chinese is shown in Simplified script.
 HTML_LANG = {"zh": "zh-Hans"}

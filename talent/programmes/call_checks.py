@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from talent.core.checks import row_by_id, text_problem
 from talent.core.errors import ValidationFailed
-from talent.core.i18n import LANGUAGES, is_known_timezone
+from talent.core.i18n import LANGUAGES, OTHER_LANGUAGES, is_known_timezone
 from talent.extensions import db
 from talent.programmes import eligibility
 from talent.programmes.models import DocumentType, Programme, ProgrammeKind
@@ -27,7 +27,6 @@ CRITERION_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 MAX_CRITERIA = 8
 MAX_GUIDANCE = 2000
 MAX_QUOTA = 100_000
-OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 
 LABELS = {
     "kind": _l("Kind"),

@@ -28,10 +28,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from talent.core.errors import DomainError
-from talent.core.i18n import LANGUAGES, timezone_choices
+from talent.core.i18n import timezone_choices
+from talent.core.translation_fields import TranslationFields, add_translation_fields
 from talent.programmes import call_checks
 from talent.programmes import eligibility as rules
-from talent.programmes.call_checks import LABELS, MAX_CRITERIA, OTHER_LANGUAGES
+from talent.programmes.call_checks import LABELS, MAX_CRITERIA
 from talent.programmes.labels import DOCUMENT_TYPE, PROGRAMME_KIND
 from talent.reference.data.isced import ISCED_LEVELS, level_label
 from talent.reference.forms import choices
@@ -57,7 +58,8 @@ def _attach(field, message: str) -> None:
 # --- programmes ----------------------------------------------------------------------------
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(TranslationFields, FlaskForm):
+    TRANSLATED = "name"
     kind = SelectField(LABELS["kind"], choices=choices(PROGRAMME_KIND), validate_choice=False)
     name = StringField(LABELS["name"], validators=[DataRequired()], render_kw={"maxlength": 200})
     description = TextAreaField(LABELS["description"])
@@ -74,46 +76,29 @@ class ProgrammeForm(FlaskForm):
         self.host_country_code.choices = choices(countries, blank=_l("Choose a country"))
         self.organiser_id.choices = choices(institutions, blank=_l("None"))
 
-    @property
-    def name_fields(self):
-        return [self[f"name_{code}"] for code in OTHER_LANGUAGES]
-
     def fill_from(self, programme) -> None:
         for name in self.FIELDS:
             self[name].data = getattr(programme, name)
         self.kind.data = programme.kind.value
         self.organiser_id.data = "" if programme.organiser_id is None else str(programme.organiser_id)
-        for code in OTHER_LANGUAGES:
-            self[f"name_{code}"].data = programme.names.get(code, "")
+        self.fill_translations(programme.names)
 
     def values(self) -> dict:
         out = {name: self[name].data for name in self.FIELDS}
         out["organiser_id"] = out["organiser_id"] or None
-        out["names"] = {code: self[f"name_{code}"].data or "" for code in OTHER_LANGUAGES}
+        out["names"] = self.translations()
         return out
 
     def attach(self, error: DomainError) -> bool:
         """Show the message at its field; False when no field matches (the page shows it on top)."""
-        name = error.field or ""
-        if name.startswith("names."):
-            name = "name_" + name.removeprefix("names.")
-        target = self._fields.get(name)
+        target = self._fields.get(self.translated_field_name(error.field or ""))
         if target is None:
             return False
         _attach(target, error.message)
         return True
 
 
-for _code in OTHER_LANGUAGES:
-    setattr(
-        ProgrammeForm,
-        f"name_{_code}",
-        StringField(
-            _l("Name in %(language)s", language=LANGUAGES[_code]),
-            render_kw={"maxlength": 200, "lang": _code, "dir": "auto"},
-        ),
-    )
-del _code
+add_translation_fields(ProgrammeForm, lambda language: _l("Name in %(language)s", language=language))
 
 
 # --- calls ---------------------------------------------------------------------------------

@@ -25,14 +25,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from talent.core.i18n import LANGUAGES
+from talent.core.translation_fields import TranslationFields, add_translation_fields
 from talent.reference.data.isced import ISCED_FIELDS, ISCED_LEVELS, field_label, level_label
 from talent.reference.forms import choices
 from talent.workshops.checks import LABELS
 from talent.workshops.models import SessionKind
 
 SESSION_KIND_LABELS = {SessionKind.THEORY: _l("Theory"), SessionKind.PRACTICE: _l("Practice")}
-OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 COURSE_FIELDS = (
     "code",
     "title",
@@ -76,7 +75,8 @@ def _int_or_none(value):
     return int(value) if value not in (None, "") else None
 
 
-class CourseForm(FlaskForm):
+class CourseForm(TranslationFields, FlaskForm):
+    TRANSLATED = "title"
     code = StringField(
         LABELS["code"], validators=[DataRequired()], render_kw={"maxlength": 32, "spellcheck": "false"}
     )
@@ -99,40 +99,24 @@ class CourseForm(FlaskForm):
         self.field_code.choices = choices(((c, field_label(c)) for c in ISCED_FIELDS), blank=_l("Choose"))
         self.isced_level.choices = choices(((n, level_label(n)) for n in ISCED_LEVELS), blank=_l("Choose"))
 
-    @property
-    def title_fields(self):
-        return [self[f"title_{code}"] for code in OTHER_LANGUAGES]
-
     def field_for(self, name: str):
         """The field an operation's error names: "titles.zh" is shown at the Chinese title."""
-        if name.startswith("titles."):
-            name = "title_" + name.removeprefix("titles.")
-        return self._fields.get(name)
+        return self._fields.get(self.translated_field_name(name))
 
     def fill_from(self, course) -> None:
         for name in COURSE_FIELDS:
             self[name].data = getattr(course, name)
         self.isced_level.data = "" if course.isced_level is None else str(course.isced_level)
         self.competencies.data = "\n".join(course.competencies)
-        for code in OTHER_LANGUAGES:
-            self[f"title_{code}"].data = course.titles.get(code, "")
+        self.fill_translations(course.titles)
 
     def values(self) -> dict:
         out = {name: self[name].data for name in COURSE_FIELDS}
-        out["titles"] = {code: self[f"title_{code}"].data or "" for code in OTHER_LANGUAGES}
+        out["titles"] = self.translations()
         return out
 
 
-for _code in OTHER_LANGUAGES:
-    setattr(
-        CourseForm,
-        f"title_{_code}",
-        StringField(
-            _l("Title in %(language)s", language=LANGUAGES[_code]),
-            render_kw={"maxlength": 200, "lang": _code, "dir": "auto"},
-        ),
-    )
-del _code
+add_translation_fields(CourseForm, lambda language: _l("Title in %(language)s", language=language))
 
 
 class CohortForm(FlaskForm):
