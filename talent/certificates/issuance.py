@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from talent.accounts.models import User
 from talent.certificates import layouts, rendering, signing, storage
 from talent.certificates.models import Certificate, CertificateKind, CertificateStatus
 from talent.certificates.serials import format_serial, new_serial
@@ -24,6 +25,7 @@ from talent.core.db import utcnow
 from talent.core.errors import IllegalTransition, ValidationFailed
 from talent.core.notifications import notify, path_for, recipient_locale
 from talent.extensions import db
+from talent.programmes.models import Application, Call, Placement, PlacementStatus, Programme
 from talent.reference.models import Institution, Person
 from talent.workshops.models import Cohort, CohortStatus, Course, Enrolment, EnrolmentStatus
 
@@ -85,16 +87,11 @@ def new_course_certificate(
     """The snapshot of a completed enrolment, signed, not yet drawn nor added to the session."""
     check_certifiable(enrolment, cohort)
     course: Course = cohort.course
-    layout = CertificateKind.COURSE_COMPLETION.value
-    languages = layouts.printed_languages(layout, [cohort.language])
+    languages = layouts.printed_languages(CertificateKind.COURSE_COMPLETION.value, [cohort.language])
     outcome = enrolment.outcome or {}
-    issued_on = utcnow().date()
-    cert = Certificate(
-        serial=new_serial(),
-        kind=CertificateKind.COURSE_COMPLETION,
-        status=CertificateStatus.VALID,
-        holder_name=person.name_latin,
-        holder_name_native=person.name_native or None,
+    return _signed_certificate(
+        CertificateKind.COURSE_COMPLETION,
+        person,
         title=course.title,
         details={
             "course_code": course.code,
@@ -111,18 +108,47 @@ def new_course_certificate(
             "host": _institution(cohort.host),
             "partner": _institution(cohort.partner),
         },
-        issued_on=issued_on,
-        expires_on=expiry_for(CertificateKind.COURSE_COMPLETION, issued_on),
-        issuer_name=cohort.partner.name,
-        issuer_country=cohort.partner.country_code,
-        template=layout,
+        issuer=cohort.partner,
         languages=languages,
+        actor=actor,
         enrolment_id=enrolment.id,
-        person_id=person.id,
         cohort_id=cohort.id,
+    )
+
+
+def _signed_certificate(
+    kind: CertificateKind,
+    person: Person,
+    *,
+    title: str,
+    details: dict,
+    issuer: Institution,
+    languages: list[str],
+    actor,
+    **origin,
+) -> Certificate:
+    """A valid certificate of `kind` for `person`, issued today, signed; `origin` names what it
+    certifies (enrolment and cohort, or placement)."""
+    issued_on = utcnow().date()
+    cert = Certificate(
+        serial=new_serial(),
+        kind=kind,
+        status=CertificateStatus.VALID,
+        holder_name=person.name_latin,
+        holder_name_native=person.name_native or None,
+        title=title,
+        details=details,
+        issued_on=issued_on,
+        expires_on=expiry_for(kind, issued_on),
+        issuer_name=issuer.name,
+        issuer_country=issuer.country_code,
+        template=kind.value,
+        languages=languages,
+        person_id=person.id,
         issued_by_id=getattr(actor, "id", None),
         token="",
         key_id="",
+        **origin,
     )
     cert.token = signing.sign_certificate_token(cert)
     return cert
@@ -322,25 +348,20 @@ def live_placement_certificate(placement_id: int) -> Certificate | None:
 
 
 def new_programme_certificate(
-    placement, application, programme, person: Person, *, outcome: str = "", actor=None
-):
+    placement: Placement, programme: Programme, person: Person, *, outcome: str = "", actor=None
+) -> Certificate:
     """The snapshot of a completed placement, signed, not yet drawn nor added to the session.
 
     Prints the programme (in English, and in each printed language it has a name in), the role,
     the dates the participant actually spent at the host (arrival to completion), the host
     institution and the programme's organiser, and the host's free-text result if given.
     """
-    from talent.programmes.models import PlacementStatus  # programmes import certificates' models
-
     if placement.status != PlacementStatus.COMPLETED or placement.completed_on is None:
         raise ValidationFailed(_("The placement is not completed: its certificate comes with completion."))
-    layout = CertificateKind.PROGRAMME_COMPLETION.value
-    from talent.accounts.models import User
-
     user = db.session.get(User, person.user_id) if person.user_id else None
-    languages = layouts.printed_languages(layout, [user.locale] if user is not None and user.locale else [])
-    issued_on = utcnow().date()
-    issuer = programme.organiser or placement.host
+    languages = layouts.printed_languages(
+        CertificateKind.PROGRAMME_COMPLETION.value, [user.locale] if user is not None and user.locale else []
+    )
     details = {
         "programme_id": programme.id,
         "programme_kind": str(programme.kind),
@@ -354,34 +375,20 @@ def new_programme_certificate(
     }
     if programme.organiser is not None and programme.organiser.id != placement.host.id:
         details["partner"] = _institution(programme.organiser)
-    cert = Certificate(
-        serial=new_serial(),
-        kind=CertificateKind.PROGRAMME_COMPLETION,
-        status=CertificateStatus.VALID,
-        holder_name=person.name_latin,
-        holder_name_native=person.name_native or None,
+    return _signed_certificate(
+        CertificateKind.PROGRAMME_COMPLETION,
+        person,
         title=programme.name,
         details={key: value for key, value in details.items() if value not in (None, {}, "")},
-        issued_on=issued_on,
-        expires_on=expiry_for(CertificateKind.PROGRAMME_COMPLETION, issued_on),
-        issuer_name=issuer.name,
-        issuer_country=issuer.country_code,
-        template=layout,
+        issuer=programme.organiser or placement.host,
         languages=languages,
+        actor=actor,
         placement_id=placement.id,
-        person_id=person.id,
-        issued_by_id=getattr(actor, "id", None),
-        token="",
-        key_id="",
     )
-    cert.token = signing.sign_certificate_token(cert)
-    return cert
 
 
 def issue_for_placement(placement, *, actor=None, outcome: str = "") -> Certificate:
     """The live programme-completion certificate of a completed placement, issued if need be."""
-    from talent.programmes.models import Application, Call, Programme
-
     existing = live_placement_certificate(placement.id)
     if existing is not None:
         return existing
@@ -389,7 +396,7 @@ def issue_for_placement(placement, *, actor=None, outcome: str = "") -> Certific
     call = db.session.get(Call, application.call_id)
     programme = db.session.get(Programme, call.programme_id)
     person = db.session.get(Person, application.person_id)
-    cert = new_programme_certificate(placement, application, programme, person, outcome=outcome, actor=actor)
+    cert = new_programme_certificate(placement, programme, person, outcome=outcome, actor=actor)
     try:
         return record_issued(cert, render_pdf(cert), actor=actor)
     except IntegrityError:
