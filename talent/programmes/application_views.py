@@ -307,7 +307,7 @@ def _withdraw_page(application: Application, *, error: str | None = None, status
         call=application.call,
         form=ConfirmForm(formdata=None),
         error=error,
-        can_withdraw=application.status in rules.WITHDRAWABLE,
+        can_withdraw=application.is_withdrawable,
         **_helpers(),
     ), status
 

@@ -27,7 +27,6 @@ from talent.programmes import application_queries as queries
 from talent.programmes import eligibility
 from talent.programmes.labels import APPLICATION_STATUS, DOCUMENT_TYPE
 from talent.programmes.models import (
-    UNDECIDED_STATES,
     Application,
     ApplicationStatus,
     Call,
@@ -44,8 +43,6 @@ REFEREE_NAME_MAX = 200
 REFEREE_INSTITUTION_MAX = 200
 EMAIL_MAX = 254
 REASON_MAX = 1000
-# Withdrawal is possible before a decision.
-WITHDRAWABLE = UNDECIDED_STATES
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -83,7 +80,7 @@ def next_step(application: Application, now: datetime, zone: str | None) -> str:
             "The deadline passed on %(when)s; this draft can no longer be submitted.",
             when=local_time(deadline, zone),
         )
-    if status in (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW):
+    if application.is_reviewable:
         return _("Waiting for the review. Nothing to do for now; you will be told of the decision.")
     if status == ApplicationStatus.WAITLISTED:
         if application.waitlist_rank:

@@ -33,8 +33,8 @@ from talent.accounts.models import User, UserRole
 from talent.core.permissions import Role
 from talent.extensions import db
 from talent.programmes.models import (
+    REVIEWABLE_STATES,
     Application,
-    ApplicationStatus,
     Call,
     Review,
     ReviewerConflict,
@@ -43,7 +43,7 @@ from talent.programmes.models import (
 from talent.reference.models import Person
 
 ACTIVE_REVIEW = (ReviewStatus.ASSIGNED, ReviewStatus.SUBMITTED)
-ASSIGNABLE_STATES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+ASSIGNABLE_STATES = REVIEWABLE_STATES
 
 
 @dataclass(frozen=True)

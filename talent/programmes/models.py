@@ -165,6 +165,8 @@ DECIDABLE_STATES = frozenset(
     {ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.WAITLISTED}
 )
 DECISIONS = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.WAITLISTED, ApplicationStatus.REJECTED})
+# Submitted and not yet decided: reviewers may be assigned and may score.
+REVIEWABLE_STATES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW})
 
 
 class OfferStatus(StrEnum):
@@ -248,6 +250,22 @@ class Application(Base):
     @property
     def is_decided(self) -> bool:
         return self.status in DECISIONS
+
+    @property
+    def is_withdrawable(self) -> bool:
+        return self.status in UNDECIDED_STATES
+
+    @property
+    def is_decidable(self) -> bool:
+        return self.status in DECIDABLE_STATES
+
+    @property
+    def is_reviewable(self) -> bool:
+        return self.status in REVIEWABLE_STATES
+
+    @property
+    def has_accepted_offer(self) -> bool:
+        return self.status == ApplicationStatus.ACCEPTED and self.offer_status == OfferStatus.ACCEPTED
 
     @property
     def holds_place(self) -> bool:
@@ -479,6 +497,11 @@ class Placement(Base):
 
     application: Mapped[Application] = relationship(lazy="raise")
     host: Mapped[Institution] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        """Planned or under way: the host still has something to confirm, the office may edit it."""
+        return self.status in (PlacementStatus.PLANNED, PlacementStatus.ARRIVED)
 
     def _move(self, allowed_from: set[PlacementStatus], to: PlacementStatus) -> None:
         if self.status not in allowed_from:

@@ -30,9 +30,7 @@ from talent.programmes.decision_messages import applicant_user, application_link
 from talent.programmes.decisions import reference
 from talent.programmes.models import (
     Application,
-    ApplicationStatus,
     Call,
-    OfferStatus,
     Placement,
     PlacementStatus,
     Programme,
@@ -70,7 +68,7 @@ def check_placeable(application: Application) -> None:
         raise ValidationFailed(
             _("Only exchange programmes place participants at a host institution."), field="application_id"
         )
-    if application.status != ApplicationStatus.ACCEPTED or application.offer_status != OfferStatus.ACCEPTED:
+    if not application.has_accepted_offer:
         raise ValidationFailed(
             _("A placement is made once the applicant was accepted and accepted the offer."),
             field="application_id",
