@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from talent.accounts.auth import find_user_by_email
 from talent.core.db import utcnow
 from talent.extensions import db
-from talent.programmes import documents, eligibility
+from talent.programmes import documents, eligibility, review_scores
 from talent.programmes.demo_data import (
     ACC,
     DR,
@@ -103,21 +102,6 @@ def _at(today: date, days: int, hour: int = 17) -> datetime:
 def _score(quality: float, reviewer: int, criterion: int, off: bool) -> int:
     value = quality + ((reviewer * 2 + criterion) % 3 - 1) * 0.6 - (2 if off else 0)
     return max(1, min(5, round(value)))
-
-
-def weighted_score(scores: dict[str, int], rubric: list[dict]) -> Decimal:
-    total = sum(Decimal(scores[c["code"]]) * c["weight"] for c in rubric) / 100
-    return total.quantize(Decimal("0.001"))
-
-
-def refresh_figures(application: Application, submitted: list[Decimal]) -> None:
-    """review_count, score_mean and score_spread from the weighted scores of submitted reviews."""
-    application.review_count = len(submitted)
-    if submitted:
-        application.score_mean = (sum(submitted) / len(submitted)).quantize(Decimal("0.001"))
-        application.score_spread = max(submitted) - min(submitted)
-    else:
-        application.score_mean = application.score_spread = None
 
 
 def _person(who: str, institutions: dict[str, Institution]) -> Person:
@@ -261,7 +245,6 @@ def _reviews(call, application, demo: Demo, person, index, reviewers, reviewer_p
     chosen = _reviewers_for(person, index, reviewers, reviewer_people)
     assert len(chosen) >= len(demo.reviews), demo.who
     assigned_at = call.closes_at + timedelta(days=2)
-    submitted = []
     last = demo.reviews.rindex("s") if "s" in demo.reviews else -1
     for position, (letter, reviewer) in enumerate(zip(demo.reviews, chosen, strict=False)):
         when = now - timedelta(days=5) if letter == "n" else assigned_at
@@ -279,12 +262,12 @@ def _reviews(call, application, demo: Demo, person, index, reviewers, reviewer_p
                 c["code"]: _score(demo.quality, position, n, demo.outlier and position == last)
                 for n, c in enumerate(call.rubric)
             }
-            weighted = weighted_score(scores, call.rubric)
+            weighted = review_scores.weighted_score(call, scores)
             comment = "Strong, well-argued application." if weighted >= 4 else "Solid, with a vague plan."
             review.submit(scores, comment, weighted, min(when + timedelta(days=4 + position), now))
-            submitted.append(weighted)
         db.session.add(review)
-    refresh_figures(application, submitted)
+    db.session.flush()
+    review_scores.refresh_figures(application)
 
 
 def _placement(application, spec: tuple, institutions, today: date, actor, staff) -> None:
