@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
 from talent.core.db import utcnow
+from talent.programmes import review_scores
 from talent.programmes.models import (
     Application,
     ApplicationStatus,
@@ -134,12 +134,10 @@ def make_review(db):
         }
         if scores is not None:
             call = db.session.get(Call, application.call_id)
-            weights = {c["code"]: c["weight"] for c in call.rubric}
-            weighted = sum(Decimal(scores[code]) * weights[code] for code in weights) / 100
             values.update(
                 status=ReviewStatus.SUBMITTED,
                 scores=scores,
-                weighted_score=weighted.quantize(Decimal("0.001")),
+                weighted_score=review_scores.weighted_score(call, scores),
                 submitted_at=utcnow(),
             )
         values.update(kw)
@@ -147,15 +145,7 @@ def make_review(db):
         db.session.add(review)
         db.session.flush()
         if scores is not None:
-            submitted = [
-                r.weighted_score
-                for r in db.session.query(Review).filter_by(
-                    application_id=application.id, status=ReviewStatus.SUBMITTED
-                )
-            ]
-            application.review_count = len(submitted)
-            application.score_mean = (sum(submitted) / len(submitted)).quantize(Decimal("0.001"))
-            application.score_spread = max(submitted) - min(submitted)
+            review_scores.refresh_figures(application)
         db.session.commit()
         return review
 
