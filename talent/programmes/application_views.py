@@ -18,6 +18,7 @@ from talent.core import http
 from talent.core.db import utcnow
 from talent.core.errors import DomainError, ValidationFailed
 from talent.core.permissions import ADMIN, AUTHENTICATED, Role, access, roles
+from talent.core.times import zoned_time
 from talent.extensions import db
 from talent.programmes import application_queries as queries
 from talent.programmes import applications as rules
@@ -49,7 +50,7 @@ def _helpers() -> dict:
         "application_status_words": APPLICATION_STATUS,
         "offer_status_words": OFFER_STATUS,
         "document_type_words": DOCUMENT_TYPE,
-        "when": lambda moment: rules.local_time(moment, _zone()) if moment else "",
+        "when": lambda moment: zoned_time(moment, _zone()) if moment else "",
         "max_document_size": documents.max_size_words(),
     }
 
@@ -347,7 +348,7 @@ def record_extension(application_id: int):
             flash(
                 _(
                     "Extension recorded: this applicant may submit until %(when)s. They have been told.",
-                    when=rules.local_time(application.extended_until, _zone()),
+                    when=zoned_time(application.extended_until, _zone()),
                 ),
                 "success",
             )

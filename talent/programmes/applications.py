@@ -64,21 +64,16 @@ class StartResult:
 # --- times in words ------------------------------------------------------------------------
 
 
-def local_time(moment: datetime, zone: str | None) -> str:
-    """`moment` in `zone` (the reader's), with the zone's name: "12 Mar 2027, 17:00 (Africa/Nairobi)"."""
-    return zoned_time(moment, zone)
-
-
 def next_step(application: Application, now: datetime, zone: str | None) -> str:
     """What the applicant should do next (or wait for), in plain words."""
     status = application.status
     if status == ApplicationStatus.DRAFT:
         deadline = application.deadline()
         if now < deadline:
-            return _("Finish and submit by %(when)s.", when=local_time(deadline, zone))
+            return _("Finish and submit by %(when)s.", when=zoned_time(deadline, zone))
         return _(
             "The deadline passed on %(when)s; this draft can no longer be submitted.",
-            when=local_time(deadline, zone),
+            when=zoned_time(deadline, zone),
         )
     if application.is_reviewable:
         return _("Waiting for the review. Nothing to do for now; you will be told of the decision.")
@@ -92,7 +87,7 @@ def next_step(application: Application, now: datetime, zone: str | None) -> str:
     if status == ApplicationStatus.ACCEPTED:
         if application.offer_status == OfferStatus.PENDING:
             if application.offer_expires_at is not None:
-                return _("Answer the offer by %(when)s.", when=local_time(application.offer_expires_at, zone))
+                return _("Answer the offer by %(when)s.", when=zoned_time(application.offer_expires_at, zone))
             return _("Answer the offer.")
         if application.offer_status == OfferStatus.ACCEPTED:
             return _("You accepted the offer. The programme office will contact you about what comes next.")
@@ -119,7 +114,7 @@ def start(call: Call, person: Person, *, actor=None, now: datetime | None = None
             raise ValidationFailed(
                 _(
                     "This call closed on %(when)s; it takes no new applications.",
-                    when=local_time(call.closes_at, getattr(actor, "timezone", None)),
+                    when=zoned_time(call.closes_at, getattr(actor, "timezone", None)),
                 )
             )
         raise ValidationFailed(_("This call is not open for applications."))
@@ -232,7 +227,7 @@ def submission_problems(
         problems.append(
             _(
                 "The deadline for this application was %(when)s. Nothing can be submitted after it.",
-                when=local_time(deadline, zone),
+                when=zoned_time(deadline, zone),
             )
         )
     elif now < application.call.opens_at or not application.call.is_published:
@@ -320,7 +315,7 @@ def record_extension(
         raise ValidationFailed(
             _(
                 "The new time must be later than the call's closing (%(when)s).",
-                when=local_time(application.call.closes_at, zone),
+                when=zoned_time(application.call.closes_at, zone),
             ),
             field="until",
         )
@@ -345,7 +340,7 @@ def _tell_applicant(application: Application, step: str) -> None:
         return
     with recipient_locale(user):
         title = application.call.title_in(user.locale or "en")
-        deadline = local_time(application.deadline(), user.timezone)
+        deadline = zoned_time(application.deadline(), user.timezone)
         if step == "started":
             message = _(
                 "You started an application to %(call)s. Finish and submit it by %(when)s.",

@@ -18,7 +18,6 @@ from talent.core.errors import DomainError
 from talent.core.i18n import select_timezone
 from talent.core.permissions import ADMIN, AUTHENTICATED, PUBLIC, access, get_or_404
 from talent.core.queries import history_for, is_id
-from talent.core.times import zoned_time
 from talent.extensions import db
 from talent.programmes import call_queries as queries
 from talent.programmes import calls, eligibility
@@ -34,11 +33,6 @@ HISTORY_SHOWN = 20
 
 
 # --- times and words -----------------------------------------------------------------------
-
-
-def zone_time(value: datetime, zone_name: str) -> str:
-    """ "31 Mar 2027, 23:59 (Asia/Shanghai)": an instant on the clock of a named zone."""
-    return zoned_time(value, zone_name)
 
 
 def time_left(until: datetime, now: datetime) -> str:
@@ -74,7 +68,6 @@ def _render(template: str, status: int = 200, **context):
     context.update(
         locale=str(get_locale() or "en"),
         viewer_zone=select_timezone(),
-        zone_time=zone_time,
         time_left=lambda until: time_left(until, now),
         call_state=lambda call: call_state(call, now),
         kind_words=PROGRAMME_KIND,
