@@ -102,11 +102,19 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A certificate ready to draw: the layout's name, its filled HTML and the PDF metadata."""
+    """A certificate ready to draw: the layout's name, its filled HTML and the PDF metadata.
+
+    `html` is the whole certificate, the holder's parts in place. `shared_html` is the same page
+    with the holder's parts ("slots") left as empty boxes — the same for every holder of a cohort —
+    and `slots` their contents ({slot name: (class names, HTML)}): rendering.py lays the shared page out once and
+    places each holder's slots on it. Without `shared_html` the certificate is drawn whole.
+    """
 
     layout: str
     html: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    shared_html: str | None = None
+    slots: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 # --- labels, languages and the filled template ---------------------------------------------------
@@ -266,9 +274,23 @@ def _metadata(cert: Snapshot, qr_url: str) -> dict[str, Any]:
 
 def prepare(cert: Snapshot, qr_url: str) -> Prepared:
     """The filled layout of `cert`, checked to be printable with the certificate fonts."""
-    html = _templates().get_template(f"{cert.template}/layout.html").render(_context(cert, qr_url))
+    template = _templates().get_template(f"{cert.template}/layout.html")
+    context = _context(cert, qr_url)
+    html = template.render(context, fill=_in_place)
     check_printable(html)
-    return Prepared(cert.template, html, _metadata(cert, qr_url))
+    slots: dict[str, tuple[str, str]] = {}
+
+    def set_aside(name: str, class_names: str, content: str) -> str:
+        slots[name] = (class_names, str(content))
+        return ""
+
+    # The shared page's title names no holder: the PDF's title is set from the metadata.
+    shared = template.render({**context, "title": context["labels"]["heading"]["en"]}, fill=set_aside)
+    return Prepared(cert.template, html, _metadata(cert, qr_url), shared_html=shared, slots=slots)
+
+
+def _in_place(name: str, class_names: str, content: str) -> str:
+    return content
 
 
 # --- the fonts cover what is printed ---------------------------------------------------------

@@ -5,6 +5,17 @@ page, PDF/A-3b, with its token and verification URL in the metadata. Each proces
 `Renderer` — font configuration, parsed stylesheets and decoded images are built once and
 reused — and `BatchRenderer` renders many certificates in worker processes.
 
+A certificate is drawn in two layers. Laying out its text is most of the cost of a certificate
+(~1 ms a line, some 75 lines), and nearly all of it — institutions, headings, labels in three
+languages, course facts, competencies, signatures — is the same for every holder of a cohort. So
+the shared page, with the holder's parts ("slots": names, own figures, code, link, QR code) left
+as empty boxes of fixed size, is laid out once per process and kept; each holder's certificate is
+a small page with only their slots, each placed on its box, over which the shared page is laid as
+a form (pikepdf). Both layers are WeasyPrint's, so fonts stay embedded and text extractable, and
+the holder's layer is the document: metadata, PDF/A identification and colour profile are its
+own. A holder whose slot content does not fit its box (a very long name) gets the certificate
+drawn whole in one pass, the boxes grown to fit.
+
 WeasyPrint may read only files under certificates/ (and data: URLs, for the QR code): a layout
 that names anything else — another file, the network — stops the rendering with an error.
 """
@@ -13,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import mimetypes
 import multiprocessing
 import os
@@ -20,10 +32,13 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -63,8 +78,26 @@ class LayoutFetcher(URLFetcher):
 # --- drawing -------------------------------------------------------------------------------------
 
 
+# Shared pages kept per process: a bulk run uses one; a few more cover certificates of several
+# cohorts or days drawn in turn.
+SHARED_PAGES_KEPT = 4
+# Slot sizes come back from layout in CSS pixels; a content as tall as its box may measure a hair
+# taller.
+FIT_TOLERANCE_PX = 0.01
+
+
+@dataclass
+class SharedPage:
+    """A shared page drawn once: the PDF (its only page goes under each holder's layer) and
+    where its slots are ({name: (left, top, right, bottom)}, CSS pixels)."""
+
+    pdf: pikepdf.Pdf
+    slots: dict[str, tuple[float, float, float, float]]
+
+
 class Renderer:
-    """What a process keeps between certificates: fonts, parsed stylesheets, decoded images."""
+    """What a process keeps between certificates: fonts, parsed stylesheets, decoded images and
+    the last shared pages."""
 
     def __init__(self, root: Path = LAYOUTS):
         self.root = root
@@ -72,6 +105,7 @@ class Renderer:
         self.font_config = FontConfiguration()
         self.image_cache: dict[str, Any] = {}
         self._stylesheets: dict[str, list[weasyprint.CSS]] = {}
+        self._shared: dict[str, SharedPage] = {}
         # Font configuration and caches are shared state: one drawing at a time per process.
         self.lock = threading.Lock()
 
@@ -90,32 +124,76 @@ class Renderer:
     def draw(self, prepared: Prepared) -> bytes:
         with self.lock:
             try:
-                document = weasyprint.HTML(
-                    string=prepared.html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
-                ).render(
-                    font_config=self.font_config,
-                    stylesheets=self.stylesheets(prepared.layout),
-                    cache=self.image_cache,
-                    **PDF_OPTIONS,
-                )
-            except FatalURLFetchingError as exc:
-                # A BaseException in WeasyPrint; as a RenderingFailed job runners report it.
-                problem = str(exc.__cause__)
-                raise RenderingFailed(
-                    f"The layout uses a resource it may not: {problem}", reason="resource", detail=problem
-                ) from exc
-            if len(document.pages) != 1:
-                raise RenderingFailed(
-                    f"The certificate does not fit on one page ({len(document.pages)} pages).",
-                    reason="too_long",
-                    detail=str(len(document.pages)),
-                )
-            for key, value in prepared.metadata.items():
-                setattr(document.metadata, key, value)
-            try:
-                return document.write_pdf(**PDF_OPTIONS)
+                if prepared.shared_html is None:
+                    return self._draw_whole(prepared)
+                return self._draw_layered(prepared)
             finally:
                 self._forget_data_urls()
+
+    def _layout(self, html: str, layout: str) -> weasyprint.Document:
+        try:
+            return weasyprint.HTML(
+                string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
+            ).render(
+                font_config=self.font_config,
+                stylesheets=self.stylesheets(layout),
+                cache=self.image_cache,
+                **PDF_OPTIONS,
+            )
+        except FatalURLFetchingError as exc:
+            # A BaseException in WeasyPrint; as a RenderingFailed job runners report it.
+            problem = str(exc.__cause__)
+            raise RenderingFailed(
+                f"The layout uses a resource it may not: {problem}", reason="resource", detail=problem
+            ) from exc
+
+    @staticmethod
+    def _one_page(document: weasyprint.Document) -> None:
+        if len(document.pages) != 1:
+            raise RenderingFailed(
+                f"The certificate does not fit on one page ({len(document.pages)} pages).",
+                reason="too_long",
+                detail=str(len(document.pages)),
+            )
+
+    @staticmethod
+    def _written(document: weasyprint.Document, prepared: Prepared) -> bytes:
+        for key, value in prepared.metadata.items():
+            setattr(document.metadata, key, value)
+        return document.write_pdf(**PDF_OPTIONS)
+
+    def _draw_whole(self, prepared: Prepared) -> bytes:
+        document = self._layout(prepared.html, prepared.layout)
+        self._one_page(document)
+        return self._written(document, prepared)
+
+    def _draw_layered(self, prepared: Prepared) -> bytes:
+        shared = self._shared_page(prepared)
+        document = self._layout(_holder_layer(prepared.slots, shared.slots), prepared.layout)
+        anchors = document.pages[0].anchors
+        for name, (_, top, _, bottom) in shared.slots.items():
+            filled = anchors.get(f"fill-{name}")
+            if filled is not None and filled[3] - filled[1] > bottom - top + FIT_TOLERANCE_PX:
+                return self._draw_whole(prepared)  # the content needs more room than its box
+        holder = pikepdf.Pdf.open(io.BytesIO(self._written(document, prepared)))
+        holder.pages[0].add_underlay(shared.pdf.pages[0])
+        out = io.BytesIO()
+        holder.save(out)
+        return out.getvalue()
+
+    def _shared_page(self, prepared: Prepared) -> SharedPage:
+        key = hashlib.sha256(f"{prepared.layout}\n{prepared.shared_html}".encode()).hexdigest()
+        shared = self._shared.pop(key, None)
+        if shared is None:
+            document = self._layout(prepared.shared_html, prepared.layout)
+            self._one_page(document)
+            anchors = document.pages[0].anchors
+            slots = {name: anchors[f"slot-{name}"] for name in prepared.slots}
+            shared = SharedPage(pikepdf.Pdf.open(io.BytesIO(document.write_pdf(**PDF_OPTIONS))), slots)
+            while len(self._shared) >= SHARED_PAGES_KEPT:
+                self._shared.pop(next(iter(self._shared)))  # the least recently used
+        self._shared[key] = shared
+        return shared
 
     def _forget_data_urls(self) -> None:
         """Drop what WeasyPrint cached for data: URLs: each certificate's QR code is one of its
@@ -126,6 +204,25 @@ class Renderer:
             prefix = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest() + "-"
             for key in [key for key in self.image_cache if key.startswith(prefix)]:
                 del self.image_cache[key]
+
+
+def _holder_layer(
+    slots: dict[str, tuple[str, str]], boxes: dict[str, tuple[float, float, float, float]]
+) -> str:
+    """The holder's page: each slot's content in a box where the shared page has it, wrapped so
+    that its own height can be compared with the box's."""
+    parts = []
+    for name, (class_names, content) in slots.items():
+        left, top, right, bottom = boxes[name]
+        place = f"position:absolute;left:{left}px;top:{top}px;width:{right - left}px;height:{bottom - top}px"
+        parts.append(
+            f'<div class="{escape(class_names)}" style="{place}"><div id="fill-{escape(name)}">{content}</div></div>'
+        )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+        + "".join(parts)
+        + "</body></html>"
+    )
 
 
 _renderer: Renderer | None = None
