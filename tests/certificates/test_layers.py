@@ -80,6 +80,7 @@ def test_a_layered_certificate_keeps_its_text_metadata_and_pdfa_identification()
         xmp = str(document.Root.Metadata.read_bytes(), "utf-8")
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
         assert len(document.Root.OutputIntents) == 1
+        assert document.check_pdf_syntax() == []  # qpdf finds the file sound: cross-references, streams
         # Every font on the page, the shared page's included, is embedded.
         fonts = list(_fonts(document.pages[0].obj))
         assert fonts and all(_embedded(font) for font in fonts)
