@@ -11,10 +11,6 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Execution option of a connection that runs one SELECT and closes: on SQLite it needs no BEGIN
-# (a lone statement reads one consistent snapshot), which spares the busiest public read a round
-# trip. Connections without it get the transactions described in _sqlite_begin.
-SINGLE_READ = "talent_single_read"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -141,7 +137,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    if connection.dialect.name != "sqlite" or connection.get_execution_options().get(SINGLE_READ):
+    if connection.dialect.name != "sqlite":
         return
     # A deferred SQLite transaction that reads and then writes fails at once ("database is
     # locked") when another writer committed in between; the busy timeout cannot help it.

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from datetime import date
+from types import SimpleNamespace
 from typing import IO, Any
 
 from flask import Flask, current_app
@@ -19,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from talent import SINGLE_READ
 from talent.certificates import signing
 from talent.certificates.models import Certificate, CertificateVerification
 from talent.certificates.serials import normalise_serial
@@ -159,6 +159,39 @@ def _lookup_statement():
     )
 
 
+@functools.cache
+def _compiled_lookup(dialect) -> tuple[str, bool, tuple[str, ...], list]:
+    """The lookup compiled once for `dialect`: its SQL, whether parameters are positional, the
+    result's column names and each column's conversion from what the driver returns (dates
+    stored as text on SQLite, the kind as an enumeration) — SQLAlchemy's own, for its types."""
+    statement = _lookup_statement()
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(column.name for column in statement.selected_columns)
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    ]
+    return compiled.string, bool(compiled.positional), names, processors
+
+
+def _read_row(connection, dialect, serial: str) -> SimpleNamespace | None:
+    """The lookup's row read with the driver's own cursor on `connection` (a pooled driver
+    connection), without SQLAlchemy's per-statement work (connection and execution objects,
+    events, result wrapping): that work was half of what a lookup cost (0.16 of 0.31 ms), for a
+    read of one row by its unique key."""
+    sql, positional, names, processors = _compiled_lookup(dialect)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, (serial,) if positional else {"serial": serial})
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        return None
+    values = zip(names, processors, row, strict=True)
+    return SimpleNamespace(**{name: convert(value) if convert else value for name, convert, value in values})
+
+
 def lookup_json(text: str, today: date) -> tuple[int, dict[str, Any]] | None:
     """(id, certificate_json) of the certificate a typed code names, or None; like find_by_serial,
     SerialTypo / SerialMalformed pass through. The same document, read the cheap way."""
@@ -167,17 +200,18 @@ def lookup_json(text: str, today: date) -> tuple[int, dict[str, Any]] | None:
     # one connection (tests) reads through that connection, the application's through its engine.
     bind = db.session.session_factory.kw.get("bind") or db.engine
     if isinstance(bind, Connection):
-        row = bind.execute(_lookup_statement(), {"serial": serial}).one_or_none()
+        row = _read_row(bind.connection, bind.dialect, serial)
     else:
-        # Its own short read, outside the session's transaction: a lookup that writes nothing
-        # (the usual case, see record_verification) then costs the request no transaction
-        # bookkeeping and no COMMIT.
-        with bind.connect() as connection:
-            row = (
-                connection.execution_options(**{SINGLE_READ: True})
-                .execute(_lookup_statement(), {"serial": serial})
-                .one_or_none()
-            )
+        # Its own short read on a pooled connection, outside the session's transaction: a lookup
+        # that writes nothing (the usual case, see record_verification) costs the request no
+        # transaction bookkeeping and no COMMIT. Closing gives the connection back to the pool,
+        # which ends the read's transaction on PostgreSQL; SQLite's driver connections are in
+        # autocommit mode (talent/__init__.py) and never opened one.
+        connection = bind.raw_connection()
+        try:
+            row = _read_row(connection, bind.dialect, serial)
+        finally:
+            connection.close()
     if row is None:
         return None
     return row.id, _document(row, today, row.supersedes_serial, row.superseded_by_serial)

@@ -94,7 +94,7 @@ def test_find_by_pdf_matches_the_exact_bytes_only(db):
 
 
 def test_the_cheap_lookup_answers_the_same_document(db):
-    old = create_certificate(expires_on=TODAY + timedelta(days=3))
+    old = create_certificate(holder_name_native="أمينة", expires_on=TODAY + timedelta(days=3))
     new = supersede_directly(old)
     revoked = revoke_directly(create_certificate())
     expired = create_certificate(issued_on=TODAY - timedelta(days=9), expires_on=TODAY - timedelta(days=1))
