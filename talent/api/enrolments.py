@@ -236,6 +236,12 @@ def _enrol(cohort: Cohort, item: dict, actor) -> enrolments.EnrolResult:
         return enrolments.enrol(cohort, person, source=EnrolmentSource.API, actor=actor)
 
 
+def _emails_of(items: list) -> list[str]:
+    """The e-mail addresses of the new people a list of items describes, as sent (not yet checked)."""
+    described = (item.get("person") for item in items if isinstance(item, dict))
+    return [str(person.get("email") or "") for person in described if isinstance(person, dict)]
+
+
 def _enrol_items(cohort: Cohort, items: list, actor):
     results = []
     for index, raw in enumerate(items):
@@ -283,7 +289,12 @@ def create_enrolments(body, cohort_id: int):
     """
     cohort = _managed_cohort(cohort_id)
     actor = current_user._get_current_object()
+    # Locks in the order every enrolling path takes them (the enrol page, uploads): the cohort,
+    # then the addresses of the people who may be new. Taken the other way round, a request and
+    # an upload adding the same new person to one cohort would each wait for the other.
+    enrolments.lock_cohort(cohort.id)
     if "items" in body:
+        people.reserve_new_emails(_emails_of(body["items"]))
         return _enrol_items(cohort, body["items"], actor)
     try:
         result = _enrol(cohort, body, actor)

@@ -6,15 +6,17 @@ Each validates, changes, audits and flushes; the request (or the command) commit
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pycountry
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from talent.core import audit
@@ -334,6 +336,31 @@ def find_person_by_email(email: str) -> Person | None:
     return db.session.execute(
         select(Person).where(Person.email == email).order_by(Person.user_id.is_(None), Person.id).limit(1)
     ).scalar_one_or_none()
+
+
+def reserve_new_emails(emails: Iterable[str]) -> None:
+    """Before adding several people at once: wait for any other transaction that reserved one of
+    these e-mail addresses, and keep them until this one ends (PostgreSQL advisory locks).
+
+    Two transactions adding the same new addresses in a different order (two uploads into two
+    cohorts) would otherwise each wait for the other's not yet committed person on the unique
+    index, a deadlock PostgreSQL ends by failing one of them; rolling back to a savepoint does not
+    help, since the other keeps waiting for the whole transaction. Reserved in one order
+    everywhere (sorted keys), the second waits for the first, then finds its people. SQLite runs
+    one writer at a time, so there it is nothing to do.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_email_lock_key(email) for email in emails if email})
+    for key in keys:
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _email_lock_key(email: str) -> int:
+    # A signed 64-bit number, as pg_advisory_xact_lock takes; two addresses sharing one only wait
+    # for each other needlessly.
+    digest = hashlib.blake2b(b"person-email:" + email.strip().lower().encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _email(value) -> str | None:

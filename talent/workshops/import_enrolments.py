@@ -23,7 +23,7 @@ from sqlalchemy.orm import lazyload
 from talent.core.errors import DomainError, ValidationFailed
 from talent.extensions import db
 from talent.reference.models import Country, Person
-from talent.reference.operations import add_person, validate_person_values
+from talent.reference.operations import add_person, reserve_new_emails, validate_person_values
 from talent.workshops.enrolment import check_open, enrol, lock_cohort, next_waitlist_position, seats_taken
 from talent.workshops.import_files import Row, Table, cell_text, read_table
 from talent.workshops.models import Cohort, Enrolment, EnrolmentSource, EnrolmentStatus
@@ -281,55 +281,65 @@ def apply_enrolments(
     applied = Applied()
     done = 0
     for chunk in _checked_chunks(table, today):
-        # Locked before the lookups: a second import of the same people into this cohort waits
-        # here, then finds the people this one created instead of creating them again.
-        cohort = lock_cohort(cohort_id)
-        people, enrolments = _lookups(chunk, cohort)
-        chunk_errors: list[tuple[int, str]] = []
-        for item in chunk:
-            line = item.row.line
-            if item.errors:
-                applied.counts[Outcome.ERROR] += 1
-                chunk_errors.append((line, " ".join(item.errors)))
-                continue
-            if item.duplicate_of is not None:
-                applied.counts[Outcome.DUPLICATE] += 1
-                continue
-            person = people.get(item.values["email"])
-            is_new = person is None
-            before = None if is_new else enrolments.get(person.id, (None, None))[0]
-            if before not in _PLACED:
-                applied.counts[Outcome.ALREADY] += 1
-                continue
-            try:
-                with db.session.begin_nested():
-                    if is_new:
-                        person, is_new = add_person(**item.values, actor=actor, today=today)
-                        if not is_new:  # made by someone else (another upload, a form) a moment ago
-                            before = _enrolments_of(cohort, {person.id}).get(person.id, (None, None))[0]
-                    result = None
-                    if before in _PLACED:
-                        result = enrol(
-                            cohort, person, source=EnrolmentSource.IMPORT, actor=actor, today=today
-                        )
-            except DomainError as error:
-                applied.counts[Outcome.ERROR] += 1
-                chunk_errors.append((line, _("line %(line)d: %(message)s", line=line, message=error.message)))
-                continue
-            if is_new:
-                applied.counts["new_person"] += 1
-            if result is None or (before is None and not result.created):  # enrolled a moment ago
-                applied.counts[Outcome.ALREADY] += 1
-            elif result.status == EnrolmentStatus.ENROLLED:
-                applied.counts[Outcome.ENROL] += 1
-            else:
-                applied.counts[Outcome.WAITLIST] += 1
+        counts, chunk_errors = _apply_chunk(chunk, cohort_id, actor=actor, today=today)
+        applied.counts.update(counts)
         done += len(chunk)
         applied.errors.extend(chunk_errors)
         if on_chunk is not None:
             on_chunk(done, len(table.rows), chunk_errors)
     del countries
     return applied
+
+
+def _apply_chunk(chunk: list[_Checked], cohort_id: int, *, actor, today: date):
+    counts: Counter = Counter()
+    chunk_errors: list[tuple[int, str]] = []
+    # Locked before the lookups: a second import of the same people into this cohort waits
+    # here, then finds the people this one created instead of creating them again.
+    cohort = lock_cohort(cohort_id)
+    people, enrolments = _lookups(chunk, cohort)
+    reserve_new_emails(
+        item.values["email"]
+        for item in chunk
+        if not item.errors and item.duplicate_of is None and item.values["email"] not in people
+    )
+    for item in chunk:
+        line = item.row.line
+        if item.errors:
+            counts[Outcome.ERROR] += 1
+            chunk_errors.append((line, " ".join(item.errors)))
+            continue
+        if item.duplicate_of is not None:
+            counts[Outcome.DUPLICATE] += 1
+            continue
+        person = people.get(item.values["email"])
+        is_new = person is None
+        before = None if is_new else enrolments.get(person.id, (None, None))[0]
+        if before not in _PLACED:
+            counts[Outcome.ALREADY] += 1
+            continue
+        try:
+            with db.session.begin_nested():
+                if is_new:
+                    person, is_new = add_person(**item.values, actor=actor, today=today)
+                    if not is_new:  # made by someone else (another upload, a form) a moment ago
+                        before = _enrolments_of(cohort, {person.id}).get(person.id, (None, None))[0]
+                result = None
+                if before in _PLACED:
+                    result = enrol(cohort, person, source=EnrolmentSource.IMPORT, actor=actor, today=today)
+        except DomainError as error:
+            counts[Outcome.ERROR] += 1
+            chunk_errors.append((line, _("line %(line)d: %(message)s", line=line, message=error.message)))
+            continue
+        if is_new:
+            counts["new_person"] += 1
+        if result is None or (before is None and not result.created):  # enrolled a moment ago
+            counts[Outcome.ALREADY] += 1
+        elif result.status == EnrolmentStatus.ENROLLED:
+            counts[Outcome.ENROL] += 1
+        else:
+            counts[Outcome.WAITLIST] += 1
+    return counts, chunk_errors
 
 
 def template_notes(cohort: Cohort) -> list[str]:
