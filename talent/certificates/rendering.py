@@ -88,10 +88,11 @@ FIT_TOLERANCE_PX = 0.01
 
 @dataclass
 class SharedPage:
-    """A shared page drawn once: the PDF (its only page goes under each holder's layer) and
-    where its slots are ({name: (left, top, right, bottom)}, CSS pixels)."""
+    """A shared page drawn once: the PDF, its page as a form (copied under each holder's layer)
+    and where its slots are ({name: (left, top, right, bottom)}, CSS pixels)."""
 
     pdf: pikepdf.Pdf
+    form: pikepdf.Object
     slots: dict[str, tuple[float, float, float, float]]
 
 
@@ -176,7 +177,7 @@ class Renderer:
             if filled is not None and filled[3] - filled[1] > bottom - top + FIT_TOLERANCE_PX:
                 return self._draw_whole(prepared)  # the content needs more room than its box
         holder = pikepdf.Pdf.open(io.BytesIO(self._written(document, prepared)))
-        holder.pages[0].add_underlay(shared.pdf.pages[0])
+        holder.pages[0].add_underlay(holder.copy_foreign(shared.form))
         out = io.BytesIO()
         holder.save(out)
         return out.getvalue()
@@ -189,7 +190,10 @@ class Renderer:
             self._one_page(document)
             anchors = document.pages[0].anchors
             slots = {name: anchors[f"slot-{name}"] for name in prepared.slots}
-            shared = SharedPage(pikepdf.Pdf.open(io.BytesIO(document.write_pdf(**PDF_OPTIONS))), slots)
+            pdf = pikepdf.Pdf.open(io.BytesIO(document.write_pdf(**PDF_OPTIONS)))
+            # Made into a form once: given the page itself, pikepdf would add a new form to the
+            # shared PDF for every holder (~30 KB each, kept as long as the page is).
+            shared = SharedPage(pdf, pdf.pages[0].as_form_xobject(), slots)
             while len(self._shared) >= SHARED_PAGES_KEPT:
                 self._shared.pop(next(iter(self._shared)))  # the least recently used
         self._shared[key] = shared

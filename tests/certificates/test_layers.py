@@ -173,3 +173,13 @@ def test_markup_in_a_name_stays_text_on_the_holders_page():
     holder = prepared.slots["holder"][1]
     assert "&lt;b&gt;Ann&lt;/b&gt; &amp; Co" in holder and "<b>" not in holder
     assert "<b>Ann</b> & Co" in text_of(rendering.draw(prepared))
+
+
+def test_drawing_more_holders_adds_nothing_to_the_kept_shared_page():
+    renderer = rendering.Renderer()
+    renderer.draw(rendering.prepare(snapshot(), qr_url=QR_URL))
+    (shared,) = renderer._shared.values()
+    objects = len(shared.pdf.objects)
+    for n in range(3):
+        renderer.draw(rendering.prepare(snapshot(serial=f"9M4K7QXPB2RTV4W{n}"), qr_url=f"{QR_URL}{n}"))
+    assert len(renderer._shared) == 1 and len(shared.pdf.objects) == objects
