@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import secrets
+import subprocess
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import zxingcpp
 from flask import current_app
+from PIL import Image
 
 from talent.certificates import signing
 from talent.certificates.models import Certificate, CertificateKind
@@ -162,3 +166,19 @@ def certificate_ctx(db, users, make_person, make_user, make_cohort, make_enrolme
         "holder": holder,
         "host_staff": host_staff,
     }
+
+
+def pixels(pdf: bytes, dpi: int = 60) -> Image.Image:
+    """The certificate's page as a grey image, as pdftoppm prints it."""
+    with tempfile.TemporaryDirectory() as folder:
+        stem = Path(folder) / "page"
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-", str(stem)], input=pdf, check=True
+        )
+        with Image.open(f"{stem}.png") as image:
+            return image.convert("L").copy()
+
+
+def qr_codes(pdf: bytes, dpi: int) -> list[str]:
+    """What a scanner reads from the printed page."""
+    return [result.text for result in zxingcpp.read_barcodes(pixels(pdf, dpi))]

@@ -21,7 +21,7 @@ from talent.core.models import JobStatus, Notification
 from talent.extensions import db as _db
 from talent.reference.models import Person
 from talent.workshops.models import CohortStatus, EnrolmentStatus
-from tests.certificates.conftest import create_certificate
+from tests.certificates.conftest import create_certificate, qr_codes
 
 OUTCOME = {"completed": True, "attendance_pct": "95.0", "weighted_score": "81.5", "reasons": []}
 
@@ -103,6 +103,8 @@ def test_a_completed_trainee_gets_one_certificate_drawn_once(db, closed_cohort, 
     again = issuance.issue_for_enrolment(enrolment)
     assert again.id == cert.id and len(draws) == 1  # the same certificate, not drawn again
     assert stored_pdf(cert).read_bytes() == data
+    # A phone scanning the printed code lands on the verification page with the signed token.
+    assert qr_codes(data, dpi=150) == [signing.verify_url(cert.serial, cert.token)]
 
 
 def test_the_holder_is_told_by_mail(db, closed_cohort, make_user):

@@ -7,27 +7,24 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image, ImageChops
+from PIL import ImageChops
 
 from talent.certificates import rendering
 from talent.certificates.layouts import META_TOKEN
-from tests.certificates.test_rendering import NAMES, QR_URL, TOKEN, comparable, info_of, snapshot, text_of
-
-
-def pixels(pdf: bytes, dpi: int = 60) -> Image.Image:
-    with tempfile.TemporaryDirectory() as folder:
-        stem = Path(folder) / "page"
-        subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-", str(stem)], input=pdf, check=True
-        )
-        with Image.open(f"{stem}.png") as image:
-            return image.convert("L").copy()
+from tests.certificates.conftest import pixels, qr_codes
+from tests.certificates.test_rendering import (
+    NAMES,
+    QR_URL,
+    SERIAL,
+    TOKEN,
+    comparable,
+    info_of,
+    snapshot,
+    text_of,
+)
 
 
 def differing_pixels(first: bytes, second: bytes) -> int:
@@ -183,3 +180,13 @@ def test_drawing_more_holders_adds_nothing_to_the_kept_shared_page():
     for n in range(3):
         renderer.draw(rendering.prepare(snapshot(serial=f"9M4K7QXPB2RTV4W{n}"), qr_url=f"{QR_URL}{n}"))
     assert len(renderer._shared) == 1 and len(shared.pdf.objects) == objects
+
+
+@pytest.mark.parametrize("layered", [True, False], ids=["layered", "whole"])
+def test_the_printed_qr_code_reads_back_as_the_verification_link(layered):
+    # As long as a real one: the signed token makes the link some 650 characters (QR version ~20).
+    link = f"https://talent.example/verify/{SERIAL}?t=" + "eyJhbGciOiJFZERTQSJ9." + "x" * 620
+    latin, native = NAMES["arabic"]
+    prepared = rendering.prepare(snapshot(holder_name=latin, holder_name_native=native), qr_url=link)
+    pdf = rendering.Renderer().draw(prepared if layered else whole(prepared))
+    assert qr_codes(pdf, dpi=150) == [link]
