@@ -16,8 +16,9 @@ the holder's layer is the document: metadata, PDF/A identification and colour pr
 own. A holder whose slot content does not fit its box (a very long name) gets the certificate
 drawn whole in one pass, the boxes grown to fit.
 
-WeasyPrint may read only files under certificates/ (and data: URLs, for the QR code): a layout
-that names anything else — another file, the network — stops the rendering with an error.
+WeasyPrint may read only files under certificates/ (and data: URLs): a layout that names anything
+else — another file, the network — stops the rendering with an error. The QR code is not
+WeasyPrint's: segno draws it as vectors and it is placed on the certificate's QR box afterwards.
 """
 
 from __future__ import annotations
@@ -124,12 +125,9 @@ class Renderer:
 
     def draw(self, prepared: Prepared) -> bytes:
         with self.lock:
-            try:
-                if prepared.shared_html is None:
-                    return self._draw_whole(prepared)
-                return self._draw_layered(prepared)
-            finally:
-                self._forget_data_urls()
+            if prepared.shared_html is None:
+                return self._draw_whole(prepared)
+            return self._draw_layered(prepared)
 
     def _layout(self, html: str, layout: str) -> weasyprint.Document:
         try:
@@ -166,7 +164,12 @@ class Renderer:
     def _draw_whole(self, prepared: Prepared) -> bytes:
         document = self._layout(prepared.html, prepared.layout)
         self._one_page(document)
-        return self._written(document, prepared)
+        written = self._written(document, prepared)
+        if prepared.qr_pdf is None:
+            return written
+        pdf = pikepdf.Pdf.open(io.BytesIO(written))
+        _place_qr_code(pdf.pages[0], document.pages[0].anchors[f"slot-{QR_SLOT}"], prepared.qr_pdf)
+        return _saved(pdf)
 
     def _draw_layered(self, prepared: Prepared) -> bytes:
         shared = self._shared_page(prepared)
@@ -177,10 +180,11 @@ class Renderer:
             if filled is not None and filled[3] - filled[1] > bottom - top + FIT_TOLERANCE_PX:
                 return self._draw_whole(prepared)  # the content needs more room than its box
         holder = pikepdf.Pdf.open(io.BytesIO(self._written(document, prepared)))
-        holder.pages[0].add_underlay(holder.copy_foreign(shared.form))
-        out = io.BytesIO()
-        holder.save(out)
-        return out.getvalue()
+        page = holder.pages[0]
+        page.add_underlay(holder.copy_foreign(shared.form))
+        if prepared.qr_pdf is not None:
+            _place_qr_code(page, shared.slots[QR_SLOT], prepared.qr_pdf)
+        return _saved(holder)
 
     def _shared_page(self, prepared: Prepared) -> SharedPage:
         key = hashlib.sha256(f"{prepared.layout}\n{prepared.shared_html}".encode()).hexdigest()
@@ -199,15 +203,25 @@ class Renderer:
         self._shared[key] = shared
         return shared
 
-    def _forget_data_urls(self) -> None:
-        """Drop what WeasyPrint cached for data: URLs: each certificate's QR code is one of its
-        own, never drawn again, and would stay in the cache (three entries) for the whole run."""
-        for url in [key for key in self.image_cache if key.startswith("data:")]:
-            del self.image_cache[url]
-            # WeasyPrint keeps a raster image's data under the MD5 of its URL.
-            prefix = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest() + "-"
-            for key in [key for key in self.image_cache if key.startswith(prefix)]:
-                del self.image_cache[key]
+
+# The certificate's QR box (a slot of _base.html), and what a CSS pixel is in PDF points.
+QR_SLOT = "qr"
+POINTS_PER_PX = 0.75
+
+
+def _place_qr_code(page: pikepdf.Page, box: tuple[float, float, float, float], qr_pdf: bytes) -> None:
+    """Draw the QR code (segno's vector PDF, see layouts.qr_pdf) on `box` (CSS pixels from the
+    page's top left, as WeasyPrint lays it out)."""
+    left, top, right, bottom = (value * POINTS_PER_PX for value in box)
+    height = float(page.mediabox[3])
+    with pikepdf.Pdf.open(io.BytesIO(qr_pdf)) as code:
+        page.add_overlay(code.pages[0], pikepdf.Rectangle(left, height - bottom, right, height - top))
+
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
 
 
 def _holder_layer(
