@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -105,18 +106,24 @@ class Snapshot:
 class Prepared:
     """A certificate ready to draw: the layout's name, its filled HTML and the PDF metadata.
 
-    `html` is the whole certificate, the holder's parts in place. `shared_html` is the same page
-    with the holder's parts ("slots") left as empty boxes — the same for every holder of a cohort —
-    and `slots` their contents ({slot name: (class names, HTML)}): rendering.py lays the shared page out once and
-    places each holder's slots on it. Without `shared_html` the certificate is drawn whole.
+    `html` is the whole certificate, the holder's parts in place (`source`: that HTML, or how to
+    make it when it is first asked for). `shared_html` is the same page with the holder's parts
+    ("slots") left as empty boxes — the same for every holder of a cohort — and `slots` their
+    contents ({slot name: (class names, HTML)}): rendering.py lays the shared page out once and
+    places each holder's slots on it, and needs the whole certificate only when a content does not
+    fit its box. Without `shared_html` the certificate is drawn whole.
     """
 
     layout: str
-    html: str
+    source: str | Callable[[], str]
     metadata: dict[str, Any] = field(default_factory=dict)
     shared_html: str | None = None
     slots: dict[str, tuple[str, str]] = field(default_factory=dict)
     qr_pdf: bytes | None = None  # placed on the "qr" box (see qr_pdf)
+
+    @cached_property
+    def html(self) -> str:
+        return self.source() if callable(self.source) else self.source
 
 
 # --- labels, languages and the filled template ---------------------------------------------------
@@ -283,8 +290,6 @@ def prepare(cert: Snapshot, qr_url: str) -> Prepared:
     """The filled layout of `cert`, checked to be printable with the certificate fonts."""
     template = _templates().get_template(f"{cert.template}/layout.html")
     context = _context(cert, qr_url)
-    html = template.render(context, fill=_in_place)
-    check_printable(html)
     slots: dict[str, tuple[str, str]] = {}
 
     def set_aside(name: str, class_names: str, content: str) -> str:
@@ -293,8 +298,14 @@ def prepare(cert: Snapshot, qr_url: str) -> Prepared:
 
     # The shared page's title names no holder: the PDF's title is set from the metadata.
     shared = template.render({**context, "title": context["labels"]["heading"]["en"]}, fill=set_aside)
+    check_printable(shared + "".join(content for _, content in slots.values()))
     return Prepared(
-        cert.template, html, _metadata(cert, qr_url), shared_html=shared, slots=slots, qr_pdf=qr_pdf(qr_url)
+        cert.template,
+        lambda: template.render(context, fill=_in_place),
+        _metadata(cert, qr_url),
+        shared_html=shared,
+        slots=slots,
+        qr_pdf=qr_pdf(qr_url),
     )
 
 
