@@ -51,25 +51,13 @@ class CountryRow:
 
 
 @dataclass(frozen=True)
-class ReviewProgress:
+class ReviewProgress(review_queries.ReviewCounts):
     by_status: dict[ReviewStatus, int]
     overdue: int
 
     @property
     def assigned(self) -> int:
-        return self.by_status.get(ReviewStatus.ASSIGNED, 0) + self.submitted
-
-    @property
-    def submitted(self) -> int:
-        return self.by_status.get(ReviewStatus.SUBMITTED, 0)
-
-    @property
-    def open(self) -> int:
-        return self.by_status.get(ReviewStatus.ASSIGNED, 0)
-
-    @property
-    def conflicts(self) -> int:
-        return self.by_status.get(ReviewStatus.CONFLICT, 0)
+        return self.to_do + self.submitted
 
 
 @dataclass

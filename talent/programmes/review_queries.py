@@ -141,24 +141,30 @@ def review_page(review: Review) -> ReviewPage:
 # --- the assignments page ------------------------------------------------------------------------
 
 
-@dataclass
-class ReviewerLoad:
-    reviewer: assignment.ReviewerInfo
-    email: str
-    in_call: dict[ReviewStatus, int] = field(default_factory=dict)
-    load: int = 0  # active reviews on undecided applications, every call
+class ReviewCounts:
+    """Reviews counted by state (`by_status`), as the pages name them."""
+
+    by_status: dict[ReviewStatus, int]
 
     @property
     def to_do(self) -> int:
-        return self.in_call.get(ReviewStatus.ASSIGNED, 0)
+        return self.by_status.get(ReviewStatus.ASSIGNED, 0)
 
     @property
     def submitted(self) -> int:
-        return self.in_call.get(ReviewStatus.SUBMITTED, 0)
+        return self.by_status.get(ReviewStatus.SUBMITTED, 0)
 
     @property
     def conflicts(self) -> int:
-        return self.in_call.get(ReviewStatus.CONFLICT, 0)
+        return self.by_status.get(ReviewStatus.CONFLICT, 0)
+
+
+@dataclass
+class ReviewerLoad(ReviewCounts):
+    reviewer: assignment.ReviewerInfo
+    email: str
+    by_status: dict[ReviewStatus, int] = field(default_factory=dict)  # in this call
+    load: int = 0  # active reviews on undecided applications, every call
 
 
 @dataclass
