@@ -1,6 +1,8 @@
 """Finding certificates by code and by PDF, their public JSON, and counting checks."""
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -146,15 +148,16 @@ def test_record_verification_counts_per_day(db):
     assert rows == [(TODAY - timedelta(days=1), 1), (TODAY, 3)]
 
 
-def test_concurrent_checks_are_all_counted(app):
-    """Real commits from several threads (no test transaction around them): no check is lost."""
-    threads, per_thread = 8, 10
+@contextmanager
+def committed_certificate(app, holder_name: str, title: str) -> Iterator[tuple[int, str]]:
+    """(id, serial) of a certificate committed for real (no test transaction around it), removed
+    afterwards with the checks counted for it."""
     with app.app_context():
         cert = Certificate(
             serial=new_serial(),
             kind=CertificateKind.COURSE_COMPLETION,
-            holder_name="Concurrent Holder",
-            title="Concurrency",
+            holder_name=holder_name,
+            title=title,
             issued_on=TODAY,
             issuer_name="Tianjin Vocational Institute",
             issuer_country="CN",
@@ -166,12 +169,28 @@ def test_concurrent_checks_are_all_counted(app):
         _db.session.commit()
         cert_id, serial = cert.id, cert.serial
         _db.session.remove()
-
-    def check(_):
-        client = app.test_client()
-        return [client.get(f"/api/v1/certificates/{serial}").status_code for _ in range(per_thread)]
-
     try:
+        yield cert_id, serial
+    finally:
+        with app.app_context():
+            verification.flush_verifications()
+            _db.session.execute(
+                delete(CertificateVerification).where(CertificateVerification.certificate_id == cert_id)
+            )
+            _db.session.execute(delete(Certificate).where(Certificate.id == cert_id))
+            _db.session.commit()
+            _db.session.remove()
+
+
+def test_concurrent_checks_are_all_counted(app):
+    """Real commits from several threads (no test transaction around them): no check is lost."""
+    threads, per_thread = 8, 10
+    with committed_certificate(app, "Concurrent Holder", "Concurrency") as (cert_id, serial):
+
+        def check(_):
+            client = app.test_client()
+            return [client.get(f"/api/v1/certificates/{serial}").status_code for _ in range(per_thread)]
+
         with ThreadPoolExecutor(threads) as pool:
             statuses = [s for batch in pool.map(check, range(threads)) for s in batch]
         assert statuses == [200] * threads * per_thread
@@ -180,14 +199,6 @@ def test_concurrent_checks_are_all_counted(app):
                 select(CertificateVerification.count).where(CertificateVerification.certificate_id == cert_id)
             ).scalar_one()
         assert counted == threads * per_thread
-    finally:
-        with app.app_context():
-            _db.session.execute(
-                delete(CertificateVerification).where(CertificateVerification.certificate_id == cert_id)
-            )
-            _db.session.execute(delete(Certificate).where(Certificate.id == cert_id))
-            _db.session.commit()
-            _db.session.remove()
 
 
 def test_sha256_of_upload_checks_content_and_size():
@@ -206,36 +217,10 @@ def test_sha256_of_upload_checks_content_and_size():
 def test_a_public_lookup_needs_no_session_of_its_own(app):
     """The busiest public read answers from its own short read (committed data, real engine):
     the request makes no ORM session, so it has no transaction to end."""
-    with app.app_context():
-        cert = Certificate(
-            serial=new_serial(),
-            kind=CertificateKind.COURSE_COMPLETION,
-            holder_name="Lookup Holder",
-            title="Lookups",
-            issued_on=TODAY,
-            issuer_name="Tianjin Vocational Institute",
-            issuer_country="CN",
-            template="course_completion",
-            token="unsigned",
-            key_id="none",
-        )
-        _db.session.add(cert)
-        _db.session.commit()
-        cert_id, serial = cert.id, cert.serial
-        _db.session.remove()
-    try:
+    with committed_certificate(app, "Lookup Holder", "Lookups") as (cert_id, serial):
         app.config["CERTIFICATE_CHECKS_FLUSH_SECONDS"] = 3600  # counted, written later
         with app.test_request_context(f"/api/v1/certificates/{serial}"):
             found = verification.lookup_json(format_serial(serial), TODAY)
             assert found is not None and found[0] == cert_id and found[1]["holder"]["name"] == "Lookup Holder"
             assert not _db.session.registry.has()
         assert app.test_client().get(f"/api/v1/certificates/{serial}").json["serial"] == serial
-    finally:
-        with app.app_context():
-            verification.flush_verifications()
-            _db.session.execute(
-                delete(CertificateVerification).where(CertificateVerification.certificate_id == cert_id)
-            )
-            _db.session.execute(delete(Certificate).where(Certificate.id == cert_id))
-            _db.session.commit()
-            _db.session.remove()
