@@ -24,6 +24,7 @@ from talent import create_app
 from talent.core.scratch_db import scratch_postgres_database
 from talent.extensions import db as _db
 from tests.config import app_config
+from tests.partners import partners_app, two_partners  # noqa: F401 (fixtures for PostgreSQL races)
 
 PASSWORD = "correct horse battery"
 

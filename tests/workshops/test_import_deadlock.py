@@ -22,7 +22,6 @@ from talent.reference.models import Person
 from talent.workshops import import_enrolments
 from talent.workshops.import_enrolments import Outcome, apply_enrolments, read_enrolment_table
 from talent.workshops.models import Cohort, Enrolment
-from tests.api.test_enrolments_same_new_person import postgres_app, two_partners  # noqa: F401 (fixtures)
 
 EMAILS = ["race-trainee-deadlock-a@example.org", "race-trainee-deadlock-b@example.org"]
 
@@ -33,8 +32,8 @@ def _csv(emails: list[str]) -> bytes:
 
 
 def test_postgres_uploads_bringing_the_same_new_people_in_opposite_order_both_finish(
-    postgres_app,  # noqa: F811
-    two_partners,  # noqa: F811
+    partners_app,
+    two_partners,
     monkeypatch,
 ):
     ids, _tokens = two_partners
@@ -54,7 +53,7 @@ def test_postgres_uploads_bringing_the_same_new_people_in_opposite_order_both_fi
     monkeypatch.setattr(import_enrolments, "add_person", add_person_then_wait_for_the_other)
 
     def upload(n: int, emails: list[str]):
-        with postgres_app.app_context():
+        with partners_app.app_context():
             try:
                 cohort = db.session.get(Cohort, ids["cohorts"][n])
                 # The partner's staff upload: what they did is removed with them afterwards.
@@ -74,7 +73,7 @@ def test_postgres_uploads_bringing_the_same_new_people_in_opposite_order_both_fi
     assert both_hold_one.broken  # one upload waited for the other instead of taking a person
     # One new person each, made by the first upload to get there, enrolled in both cohorts.
     assert results[0][0]["new_person"] + results[1][0]["new_person"] == 2
-    with postgres_app.app_context():
+    with partners_app.app_context():
         people = db.session.execute(select(Person.id, Person.email).where(Person.email.in_(EMAILS))).all()
         assert sorted(email for _, email in people) == EMAILS
         cohorts_of = {
